@@ -1,0 +1,218 @@
+// The sequence classifier the paper trains: embeddings, L encoder blocks, pooling, a linear head.
+//
+//   e = Embeddings(ids)                                  [B*T, C]
+//   post-norm: x₀ = drop(LN_emb(e))    pre-norm: x₀ = drop(e)
+//   x_l = Block_l(x_{l-1}),  l = 1..L
+//   pre-norm:  x_L <- LN_final(x_L)
+//   pooled = tanh(W_p x_L[b, 0] + b_p)    (cls: BERT's pooler)
+//          | mean over the real tokens of b            (mean)
+//          | x_L[b, length_b - 1]                      (last: for causal models)
+//   z = W_c drop(pooled) + b_c                            [B, K]
+//
+// Padding is masked in attention and excluded from pooling, so a padded position never changes a
+// real token's output (tested).
+
+/// Token ids of a batch, padded with [PAD] to the longest sequence.
+public struct TokenBatch: Sendable {
+    public let ids: [Int32]
+    public let lengths: [Int]
+    public let labels: [Int]
+    /// Padded length T.
+    public let length: Int
+    public var size: Int { lengths.count }
+    /// Real tokens in the batch ([CLS] and [SEP] included).
+    public var tokenCount: Int { lengths.reduce(0, +) }
+
+    public init(sequences: [[Int32]], labels: [Int], padTo minimumLength: Int = 0) {
+        precondition(sequences.count == labels.count && !sequences.isEmpty, "a batch needs sequences with labels")
+        let t = Swift.max(minimumLength, sequences.map(\.count).max()!)
+        var ids = [Int32](repeating: SpecialToken.padding.rawValue, count: sequences.count * t)
+        for (b, s) in sequences.enumerated() {
+            for (i, id) in s.enumerated() { ids[b * t + i] = id }
+        }
+        self.ids = ids
+        self.lengths = sequences.map(\.count)
+        self.labels = labels
+        self.length = t
+    }
+
+    /// A batch already laid out: ids [B*T] padded to `length`.
+    public init(ids: [Int32], lengths: [Int], labels: [Int], length: Int) {
+        precondition(ids.count == lengths.count * length && lengths.allSatisfy { $0 <= length && $0 >= 1 },
+                     "ids do not match \(lengths.count) sequences of padded length \(length)")
+        self.ids = ids
+        self.lengths = lengths
+        self.labels = labels
+        self.length = length
+    }
+
+    var layout: TokenLayout { TokenLayout(batch: size, length: length, lengths: lengths) }
+}
+
+public final class TransformerClassifier<S: Scalar> {
+    public let configuration: ModelConfiguration
+    public let parameters = ParameterStore<S>()
+    let embeddings: Embeddings<S>
+    let embeddingNorm: LayerNorm<S>       // post-norm: after the embeddings; pre-norm: after the last block
+    let layers: [EncoderLayer<S>]
+    let pooler: Linear<S>?
+    let classifier: Linear<S>
+
+    public init(_ configuration: ModelConfiguration, seed: UInt64) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        var random = RandomSource(seed: RandomSource.derive(seed, 0x1417))
+        let c = configuration.width
+        embeddings = Embeddings(parameters, config: configuration, random: &random)
+        embeddingNorm = LayerNorm(parameters, configuration.normPlacement == .post ? "embeddings.LayerNorm" : "encoder.LayerNorm",
+                                  width: c, epsilon: configuration.layerNormEpsilon)
+        var blocks: [EncoderLayer<S>] = []
+        for index in 0..<configuration.layers {
+            blocks.append(EncoderLayer(parameters, index: index, config: configuration, random: &random))
+        }
+        layers = blocks
+        pooler = configuration.pooling == .classToken
+            ? Linear(parameters, "pooler.dense", inputs: c, outputs: c, random: &random) : nil
+        classifier = Linear(parameters, "classifier", inputs: c, outputs: configuration.classCount, random: &random)
+    }
+
+    /// Everything backward needs from one forward pass.
+    public final class Pass {
+        public let logits: Tensor<S>
+        let batch: TokenBatch
+        let embeddingNorm: LayerNorm<S>.Cache?
+        let finalNorm: LayerNorm<S>.Cache?
+        let embeddingDropout: Dropout
+        let layers: [EncoderLayer<S>.Cache]
+        let encoded: Tensor<S>                 // x_L (after the final norm for pre-norm)
+        let gathered: Tensor<S>                // pooling input per sequence [B, C]
+        let pooled: Tensor<S>                  // after the pooler, before dropout [B, C]
+        let headInput: Tensor<S>               // drop(pooled)
+        let headDropout: Dropout
+
+        init(logits: Tensor<S>, batch: TokenBatch, embeddingNorm: LayerNorm<S>.Cache?, finalNorm: LayerNorm<S>.Cache?,
+             embeddingDropout: Dropout, layers: [EncoderLayer<S>.Cache], encoded: Tensor<S>, gathered: Tensor<S>,
+             pooled: Tensor<S>, headInput: Tensor<S>, headDropout: Dropout) {
+            self.logits = logits; self.batch = batch; self.embeddingNorm = embeddingNorm; self.finalNorm = finalNorm
+            self.embeddingDropout = embeddingDropout; self.layers = layers; self.encoded = encoded
+            self.gathered = gathered; self.pooled = pooled; self.headInput = headInput; self.headDropout = headDropout
+        }
+    }
+
+    private func dropout(_ key: UInt64?, site: UInt64) -> Dropout {
+        Dropout(probability: configuration.dropout, key: key.map { RandomSource.derive($0, site) })
+    }
+
+    // MARK: forward
+
+    /// ids -> logits [B, K]. `dropoutKey` nil means evaluation (no dropout).
+    public func forward(_ batch: TokenBatch, dropoutKey: UInt64? = nil) -> Pass {
+        let layout = batch.layout
+        let (b, t, c) = (batch.size, batch.length, configuration.width)
+        var x = embeddings.forward(batch.ids, layout: layout)
+        var embeddingCache: LayerNorm<S>.Cache? = nil
+        if configuration.normPlacement == .post {
+            let (n, cache) = embeddingNorm.forward(x)
+            x = n
+            embeddingCache = cache
+        }
+        let embeddingDropout = dropout(dropoutKey, site: 1)
+        embeddingDropout.apply(x)
+        var caches: [EncoderLayer<S>.Cache] = []
+        for (l, layer) in layers.enumerated() {
+            let key = dropoutKey.map { RandomSource.derive($0, 100 + UInt64(l)) }
+            let (y, cache) = layer.forward(x, layout: layout, dropoutKey: key)
+            caches.append(cache)
+            x = y
+        }
+        var finalCache: LayerNorm<S>.Cache? = nil
+        if configuration.normPlacement == .pre {
+            let (n, cache) = embeddingNorm.forward(x)
+            x = n
+            finalCache = cache
+        }
+        // Pooling: gather one vector per sequence.
+        let gathered = Tensor<S>(shape: [b, c])
+        for bi in 0..<b {
+            let dst = gathered.pointer + bi * c
+            switch configuration.pooling {
+            case .classToken:
+                dst.update(from: x.pointer + (bi * t) * c, count: c)
+            case .last:
+                dst.update(from: x.pointer + (bi * t + batch.lengths[bi] - 1) * c, count: c)
+            case .mean:
+                let n = batch.lengths[bi]
+                for row in 0..<n {
+                    let src = x.pointer + (bi * t + row) * c
+                    for i in 0..<c { dst[i] += src[i] }
+                }
+                for i in 0..<c { dst[i] /= S(n) }
+            }
+        }
+        let pooled = pooler.map { Tanh.forward($0.forward(gathered)) } ?? gathered
+        let headDropout = dropout(dropoutKey, site: 2)
+        let headInput = headDropout.isActive ? pooled.copy() : pooled
+        headDropout.apply(headInput)
+        let logits = classifier.forward(headInput)
+        return Pass(logits: logits, batch: batch, embeddingNorm: embeddingCache, finalNorm: finalCache,
+                    embeddingDropout: embeddingDropout, layers: caches, encoded: x, gathered: gathered,
+                    pooled: pooled, headInput: headInput, headDropout: headDropout)
+    }
+
+    // MARK: backward
+
+    /// dz [B, K] -> accumulates every parameter's gradient.
+    public func backward(_ pass: Pass, logitGradient dz: Tensor<S>) {
+        let batch = pass.batch, layout = batch.layout
+        let (b, t, c) = (batch.size, batch.length, configuration.width)
+        // z = W_c drop(pooled) + b_c
+        let dHead = classifier.backward(dz, input: pass.headInput)
+        pass.headDropout.backward(dHead)
+        // pooled = tanh(W_p gathered + b_p)
+        var dGathered = dHead
+        if let pooler {
+            let dPre = Tanh.backward(dHead, output: pass.pooled)
+            dGathered = pooler.backward(dPre, input: pass.gathered)
+        }
+        // gathered = x_L at the pooled rows
+        var dx = Tensor<S>(shape: [b * t, c])
+        for bi in 0..<b {
+            let src = dGathered.pointer + bi * c
+            switch configuration.pooling {
+            case .classToken:
+                (dx.pointer + (bi * t) * c).update(from: src, count: c)
+            case .last:
+                (dx.pointer + (bi * t + batch.lengths[bi] - 1) * c).update(from: src, count: c)
+            case .mean:
+                let n = batch.lengths[bi]
+                for row in 0..<n {
+                    let dst = dx.pointer + (bi * t + row) * c
+                    for i in 0..<c { dst[i] = src[i] / S(n) }
+                }
+            }
+        }
+        if let finalCache = pass.finalNorm { dx = embeddingNorm.backward(dx, finalCache) }
+        for (layer, cache) in zip(layers, pass.layers).reversed() {
+            dx = layer.backward(dx, cache, layout: layout)
+        }
+        pass.embeddingDropout.backward(dx)
+        if let embeddingCache = pass.embeddingNorm { dx = embeddingNorm.backward(dx, embeddingCache) }
+        embeddings.backward(dx, ids: batch.ids, layout: layout)
+    }
+
+    /// Mean cross-entropy of a pass and its gradient with respect to the logits.
+    public func loss(_ pass: Pass) -> (loss: Double, logitGradient: Tensor<S>) {
+        CrossEntropy.lossAndGradient(logits: pass.logits, labels: pass.batch.labels)
+    }
+
+    /// Predicted class of each sequence.
+    public func predictions(_ pass: Pass) -> [Int] {
+        let k = configuration.classCount
+        return (0..<pass.batch.size).map { r in
+            let row = pass.logits.pointer + r * k
+            var best = 0
+            for j in 1..<k where row[j] > row[best] { best = j }
+            return best
+        }
+    }
+}

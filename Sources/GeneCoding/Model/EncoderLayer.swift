@@ -1,0 +1,131 @@
+// One Transformer block: self-attention and a GELU feed-forward, each in a residual branch.
+//
+//   post-norm (BERT, the default):          pre-norm:
+//     h = LN₁(x + drop(Attn(x)))               h = x + drop(Attn(LN₁(x)))
+//     y = LN₂(h + drop(FFN(h)))                y = h + drop(FFN(LN₂(h)))
+//
+//   FFN(z) = W₂ GELU(W₁ z + b₁) + b₂        W₁ [F, C], W₂ [C, F]
+//
+// Shapes: x, h, y [B*T, C]; u, g [B*T, F].
+
+struct EncoderLayer<S: Scalar> {
+    let attention: SelfAttention<S>
+    let norm1: LayerNorm<S>
+    let intermediate: Linear<S>
+    let output: Linear<S>
+    let norm2: LayerNorm<S>
+    let placement: NormPlacement
+    let dropoutProbability: Double
+
+    init(_ store: ParameterStore<S>, index: Int, config: ModelConfiguration, random: inout RandomSource) {
+        let prefix = "encoder.layer.\(index)"
+        let (c, f) = (config.width, config.feedForwardWidth)
+        placement = config.normPlacement
+        dropoutProbability = config.dropout
+        attention = SelfAttention(store, prefix + ".attention", config: config, random: &random)
+        // Hugging Face names: BERT's post-norm LayerNorms sit in the output blocks; the pre-norm
+        // ones follow RoBERTa-PreLayerNorm (attention.LayerNorm, intermediate.LayerNorm).
+        let names = placement == .post
+            ? (prefix + ".attention.output.LayerNorm", prefix + ".output.LayerNorm")
+            : (prefix + ".attention.LayerNorm", prefix + ".intermediate.LayerNorm")
+        norm1 = LayerNorm(store, names.0, width: c, epsilon: config.layerNormEpsilon)
+        intermediate = Linear(store, prefix + ".intermediate.dense", inputs: c, outputs: f, random: &random)
+        output = Linear(store, prefix + ".output.dense", inputs: f, outputs: c, random: &random)
+        norm2 = LayerNorm(store, names.1, width: c, epsilon: config.layerNormEpsilon)
+    }
+
+    struct Cache {
+        let attention: SelfAttention<S>.Cache
+        let norm1: LayerNorm<S>.Cache
+        let norm2: LayerNorm<S>.Cache
+        let ffnInput: Tensor<S>       // h (post) or LN₂(h) (pre)
+        let u: Tensor<S>              // W₁ z + b₁
+        let g: Tensor<S>              // GELU(u)
+        let dropoutAttention: Dropout
+        let dropoutOutput: Dropout
+    }
+
+    private func dropouts(_ key: UInt64?) -> (Dropout, Dropout, Dropout) {
+        func site(_ n: UInt64) -> Dropout {
+            Dropout(probability: dropoutProbability, key: key.map { RandomSource.derive($0, n) })
+        }
+        return (site(1), site(2), site(3))
+    }
+
+    // MARK: forward
+
+    /// x [B*T, C] -> y [B*T, C]
+    func forward(_ x: Tensor<S>, layout: TokenLayout, dropoutKey: UInt64?) -> (Tensor<S>, Cache) {
+        let (dropProbabilities, dropAttention, dropOutput) = dropouts(dropoutKey)
+        switch placement {
+        case .post:
+            let (a, ac) = attention.forward(x, layout: layout, dropout: dropProbabilities)
+            dropAttention.apply(a)
+            addInPlace(a, x)                                   // x + drop(Attn(x))
+            let (h, n1) = norm1.forward(a)
+            let u = intermediate.forward(h)
+            let g = GELU.forward(u)
+            let f = output.forward(g)
+            dropOutput.apply(f)
+            addInPlace(f, h)                                   // h + drop(FFN(h))
+            let (y, n2) = norm2.forward(f)
+            return (y, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: h, u: u, g: g,
+                             dropoutAttention: dropAttention, dropoutOutput: dropOutput))
+        case .pre:
+            let (z1, n1) = norm1.forward(x)
+            let (a, ac) = attention.forward(z1, layout: layout, dropout: dropProbabilities)
+            dropAttention.apply(a)
+            addInPlace(a, x)                                   // h = x + drop(Attn(LN₁(x)))
+            let h = a
+            let (z2, n2) = norm2.forward(h)
+            let u = intermediate.forward(z2)
+            let g = GELU.forward(u)
+            let f = output.forward(g)
+            dropOutput.apply(f)
+            addInPlace(f, h)                                   // y = h + drop(FFN(LN₂(h)))
+            return (f, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: z2, u: u, g: g,
+                             dropoutAttention: dropAttention, dropoutOutput: dropOutput))
+        }
+    }
+
+    // MARK: backward
+
+    /// dy [B*T, C] -> dx [B*T, C]
+    func backward(_ dy: Tensor<S>, _ cache: Cache, layout: TokenLayout) -> Tensor<S> {
+        switch placement {
+        case .post:
+            // y = LN₂(h + f)
+            let dSum2 = norm2.backward(dy, cache.norm2)
+            // f = drop(W₂ GELU(W₁ h + b₁) + b₂), and the residual: dh = dSum2 + dFFN
+            let df = dSum2.copy()
+            cache.dropoutOutput.backward(df)
+            let dg = output.backward(df, input: cache.g)
+            let du = GELU.backward(dg, input: cache.u)
+            let dh = intermediate.backward(du, input: cache.ffnInput, accumulateInto: dSum2)
+            // h = LN₁(x + a)
+            let dSum1 = norm1.backward(dh, cache.norm1)
+            // a = drop(Attn(x)), and the residual: dx = dSum1 + dAttn
+            let da = dSum1.copy()
+            cache.dropoutAttention.backward(da)
+            let dx = attention.backward(da, cache.attention, layout: layout)
+            addInPlace(dx, dSum1)
+            return dx
+        case .pre:
+            // y = h + drop(FFN(LN₂(h)))
+            let df = dy.copy()
+            cache.dropoutOutput.backward(df)
+            let dg = output.backward(df, input: cache.g)
+            let du = GELU.backward(dg, input: cache.u)
+            let dz2 = intermediate.backward(du, input: cache.ffnInput)
+            let dh = norm2.backward(dz2, cache.norm2)
+            addInPlace(dh, dy)
+            // h = x + drop(Attn(LN₁(x)))
+            let da = dh.copy()
+            cache.dropoutAttention.backward(da)
+            let dz1 = attention.backward(da, cache.attention, layout: layout)
+            let dx = norm1.backward(dz1, cache.norm1)
+            addInPlace(dx, dh)
+            return dx
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import GeneCoding
+print("genecoding: the command line comes with the run store")
