@@ -18,6 +18,6 @@ build: deps ## build the library, the command line and the chapters (release)
 	$(SWIFT) build -c release
 
 test: deps ## run the test suite (real-data tests run when GUE_DIR exists)
-	$(SWIFT) test
+	$(SWIFT) test -c release -Xswiftc -enable-testing
 
 all: build ## regenerate every report (reusing stored results)

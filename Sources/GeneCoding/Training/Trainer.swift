@@ -1,0 +1,238 @@
+// Training one classifier, the GUE way: train on `train`, evaluate on `dev` after every epoch, keep
+// the parameters with the best dev MCC, and report `test` scores of those parameters.
+//
+// Everything random is derived from the run's seed: initial weights (in the model), the order of
+// the training examples in each epoch, and every dropout mask (keyed by step). So a run resumed
+// from the checkpoint of epoch e continues exactly as if it had never stopped.
+import Foundation
+
+/// A split already tokenized for the model: `[CLS] ids [SEP]` per sequence.
+public struct EncodedSplit: Sendable {
+    public var sequences: [[Int32]]
+    public var labels: [Int]
+    public init(sequences: [[Int32]], labels: [Int]) {
+        precondition(sequences.count == labels.count, "\(sequences.count) sequences with \(labels.count) labels")
+        self.sequences = sequences
+        self.labels = labels
+    }
+    public var count: Int { sequences.count }
+    public var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }
+
+    /// The first n examples (a capped split).
+    public func prefix(_ n: Int) -> EncodedSplit {
+        EncodedSplit(sequences: Array(sequences.prefix(n)), labels: Array(labels.prefix(n)))
+    }
+}
+
+public struct TrainingSettings: Codable, Hashable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerSettings
+    /// Training examples scored (in evaluation mode) at each evaluation, to draw the train curve
+    /// beside the dev curve without paying for a full pass over a large training split.
+    public var trainScoreSample: Int
+
+    public init(epochs: Int, batchSize: Int, optimizer: OptimizerSettings, trainScoreSample: Int = 1024) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.trainScoreSample = trainScoreSample
+    }
+}
+
+/// One point of the curves, taken at the end of an epoch.
+public struct Evaluation: Codable, Hashable, Sendable {
+    public var epoch: Int
+    public var step: Int
+    /// Mean training loss over the epoch's steps (with dropout, as trained).
+    public var trainLoss: Double
+    public var trainScores: ClassificationScores
+    public var devLoss: Double
+    public var devScores: ClassificationScores
+}
+
+public struct TrainingOutcome: Codable, Hashable, Sendable {
+    public var bestEpoch: Int
+    public var dev: ClassificationScores
+    public var test: ClassificationScores
+    public var testLoss: Double
+    public var evaluations: [Evaluation]
+    /// Training loss of every `lossCurveStride`-th step.
+    public var lossCurve: [Double]
+    public var lossCurveStride: Int
+    public var steps: Int
+    public var trainingSeconds: Double
+    /// Real (unpadded) training tokens per second of training time.
+    public var tokensPerSecond: Double
+}
+
+public enum TrainingError: Error, CustomStringConvertible {
+    case nonFiniteLoss(step: Int, epoch: Int, loss: Double)
+    case emptySplit(String)
+
+    public var description: String {
+        switch self {
+        case let .nonFiniteLoss(step, epoch, loss):
+            return "training diverged: loss \(loss) at step \(step) (epoch \(epoch)); lower the learning rate or check the data"
+        case let .emptySplit(name):
+            return "the \(name) split is empty"
+        }
+    }
+}
+
+/// What a checkpoint holds: enough to continue training exactly where it stopped.
+public struct TrainerState<S: Scalar> {
+    public var epochsDone: Int
+    public var step: Int
+    public var parameters: [String: Tensor<S>]
+    public var moments: [(m: Tensor<S>, v: Tensor<S>)]
+    public var bestParameters: [String: Tensor<S>]
+    public var bestEpoch: Int
+    public var bestDevMCC: Double
+    public var evaluations: [Evaluation]
+    public var lossCurve: [Double]
+    public var trainingSeconds: Double
+    public var trainedTokens: Int
+}
+
+/// Progress of a run, for a progress line.
+public struct TrainingProgress: Sendable {
+    public var epoch: Int
+    public var epochs: Int
+    public var step: Int
+    public var totalSteps: Int
+    public var loss: Double
+    public var tokensPerSecond: Double
+}
+
+public final class Trainer {
+    public let model: TransformerClassifier<Float>
+    public let settings: TrainingSettings
+    public let seed: UInt64
+    public let lossCurveStride: Int
+    let train: EncodedSplit, dev: EncodedSplit, test: EncodedSplit
+
+    public init(model: TransformerClassifier<Float>, settings: TrainingSettings, seed: UInt64,
+                train: EncodedSplit, dev: EncodedSplit, test: EncodedSplit) throws {
+        for (name, split) in [("train", train), ("dev", dev), ("test", test)] where split.count == 0 {
+            throw TrainingError.emptySplit(name)
+        }
+        self.model = model
+        self.settings = settings
+        self.seed = seed
+        self.train = train
+        self.dev = dev
+        self.test = test
+        let steps = Self.stepsPerEpoch(train.count, settings.batchSize) * settings.epochs
+        lossCurveStride = Swift.max(1, steps / 500)
+    }
+
+    static func stepsPerEpoch(_ examples: Int, _ batchSize: Int) -> Int { (examples + batchSize - 1) / batchSize }
+    public var stepsPerEpoch: Int { Self.stepsPerEpoch(train.count, settings.batchSize) }
+    public var totalSteps: Int { stepsPerEpoch * settings.epochs }
+
+    /// The order of training examples in an epoch: a permutation fixed by (seed, epoch).
+    func order(epoch: Int) -> [Int] {
+        var random = RandomSource(seed: RandomSource.derive(seed, 0xE90C + UInt64(epoch)))
+        var indices = Array(0..<train.count)
+        indices.shuffle(using: &random)
+        return indices
+    }
+
+    /// Trains from scratch, or from `state` when resuming. `checkpoint` is called after every epoch.
+    public func run(resumingFrom state: TrainerState<Float>? = nil,
+                    progress: ((TrainingProgress) -> Void)? = nil,
+                    checkpoint: ((TrainerState<Float>) throws -> Void)? = nil) throws -> TrainingOutcome {
+        let optimizer = AdamW(model.parameters, settings: settings.optimizer)
+        let schedule = LearningRateSchedule(peak: settings.optimizer.learningRate, totalSteps: totalSteps,
+                                            warmupFraction: settings.optimizer.warmupFraction)
+        var current = state ?? TrainerState(epochsDone: 0, step: 0, parameters: [:], moments: [], bestParameters: snapshot(),
+                                            bestEpoch: 0, bestDevMCC: -.infinity, evaluations: [], lossCurve: [],
+                                            trainingSeconds: 0, trainedTokens: 0)
+        if let state {
+            restore(state.parameters)
+            optimizer.restore(step: state.step, moments: state.moments)
+        }
+        let trainSample = train.prefix(settings.trainScoreSample)
+        for epoch in stride(from: current.epochsDone + 1, through: settings.epochs, by: 1) {
+            let started = Date()
+            var epochLoss = 0.0, epochTokens = 0
+            let order = order(epoch: epoch)
+            for batchStart in stride(from: 0, to: order.count, by: settings.batchSize) {
+                let indices = order[batchStart..<Swift.min(batchStart + settings.batchSize, order.count)]
+                let batch = TokenBatch(sequences: indices.map { train.sequences[$0] }, labels: indices.map { train.labels[$0] })
+                let pass = model.forward(batch, dropoutKey: RandomSource.derive(seed, 0xD809 &+ UInt64(current.step)))
+                let (loss, dz) = model.loss(pass)
+                guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: current.step, epoch: epoch, loss: loss) }
+                model.parameters.zeroGradients()
+                model.backward(pass, logitGradient: dz)
+                optimizer.update(model.parameters, learningRate: schedule.rate(at: current.step))
+                if current.step % lossCurveStride == 0 { current.lossCurve.append(loss) }
+                current.step += 1
+                epochLoss += loss * Double(batch.size)
+                epochTokens += batch.tokenCount
+                let elapsed = current.trainingSeconds + Date().timeIntervalSince(started)
+                progress?(TrainingProgress(epoch: epoch, epochs: settings.epochs, step: current.step, totalSteps: totalSteps,
+                                           loss: loss, tokensPerSecond: Double(current.trainedTokens + epochTokens) / Swift.max(elapsed, 1e-9)))
+            }
+            current.trainingSeconds += Date().timeIntervalSince(started)
+            current.trainedTokens += epochTokens
+            // Evaluate on dev (and on a fixed sample of train, for the overfitting curves).
+            let devResult = evaluate(dev)
+            let trainResult = evaluate(trainSample)
+            current.evaluations.append(Evaluation(epoch: epoch, step: current.step, trainLoss: epochLoss / Double(train.count),
+                                                  trainScores: trainResult.scores, devLoss: devResult.loss,
+                                                  devScores: devResult.scores))
+            if devResult.scores.mcc > current.bestDevMCC {
+                current.bestDevMCC = devResult.scores.mcc
+                current.bestEpoch = epoch
+                current.bestParameters = snapshot()
+            }
+            current.epochsDone = epoch
+            current.parameters = snapshot()
+            current.moments = optimizer.moments.map { ($0.m.copy(), $0.v.copy()) }
+            try checkpoint?(current)
+        }
+        // The GUE protocol: test scores of the best-on-dev parameters.
+        restore(current.bestParameters)
+        let testResult = evaluate(test)
+        let best = current.evaluations.first { $0.epoch == current.bestEpoch }!
+        return TrainingOutcome(bestEpoch: current.bestEpoch, dev: best.devScores, test: testResult.scores,
+                               testLoss: testResult.loss, evaluations: current.evaluations, lossCurve: current.lossCurve,
+                               lossCurveStride: lossCurveStride, steps: current.step,
+                               trainingSeconds: current.trainingSeconds,
+                               tokensPerSecond: Double(current.trainedTokens) / Swift.max(current.trainingSeconds, 1e-9))
+    }
+
+    /// Loss and scores of the current parameters on a split, without dropout.
+    public func evaluate(_ split: EncodedSplit, batchSize: Int = 64) -> (loss: Double, scores: ClassificationScores, predictions: [Int]) {
+        Trainer.evaluate(model, split, batchSize: batchSize)
+    }
+
+    public static func evaluate(_ model: TransformerClassifier<Float>, _ split: EncodedSplit,
+                                batchSize: Int = 64) -> (loss: Double, scores: ClassificationScores, predictions: [Int]) {
+        // Sorting by length keeps padding small; predictions go back to the split's order.
+        let byLength = (0..<split.count).sorted { split.sequences[$0].count < split.sequences[$1].count }
+        var predictions = [Int](repeating: 0, count: split.count)
+        var loss = 0.0
+        for start in stride(from: 0, to: byLength.count, by: batchSize) {
+            let indices = byLength[start..<Swift.min(start + batchSize, byLength.count)]
+            let batch = TokenBatch(sequences: indices.map { split.sequences[$0] }, labels: indices.map { split.labels[$0] })
+            let pass = model.forward(batch)
+            loss += model.loss(pass).loss * Double(batch.size)
+            for (index, prediction) in zip(indices, model.predictions(pass)) { predictions[index] = prediction }
+        }
+        return (loss / Double(split.count), ClassificationScores(truth: split.labels, prediction: predictions), predictions)
+    }
+
+    func snapshot() -> [String: Tensor<Float>] {
+        Dictionary(uniqueKeysWithValues: model.parameters.all.map { ($0.name, $0.value.copy()) })
+    }
+
+    func restore(_ values: [String: Tensor<Float>]) {
+        for p in model.parameters.all {
+            guard let v = values[p.name] else { preconditionFailure("no saved value for \(p.name)") }
+            p.value.copy(from: v)
+        }
+    }
+}
