@@ -48,14 +48,17 @@ struct SelfAttention<S: Scalar> {
         let input: Tensor<S>
         let q: Tensor<S>, k: Tensor<S>, v: Tensor<S>   // after RoPE where used
         let probabilities: Tensor<S>                     // P before dropout [B, H, T, T]
+        let dropped: Tensor<S>                           // P̃ = dropout(P), the same tensor as P without dropout
         let context: Tensor<S>                           // O [B*T, C]
         let dropout: Dropout
         let rotary: Rotary<S>?
     }
 
+    /// Query i sees keys 0..<visibleKeys: the real tokens of its sequence, and for a causal model
+    /// only those up to itself. Padding is always at the end, so the visible keys are a prefix.
     @inline(__always)
-    private func isMasked(_ i: Int, _ j: Int, validLength: Int) -> Bool {
-        j >= validLength || (causal && j > i)
+    private func visibleKeys(row i: Int, validLength: Int) -> Int {
+        causal ? Swift.min(validLength, i + 1) : validLength
     }
 
     // MARK: forward
@@ -73,12 +76,13 @@ struct SelfAttention<S: Scalar> {
             rotary = r
         }
         let probabilities = Tensor<S>(uninitialized: [b, h, t, t])
+        // P̃ is kept for backward when dropout is on (recomputing its mask there cost more than the memory).
+        let dropped = dropout.isActive ? Tensor<S>(uninitialized: [b, h, t, t]) : probabilities
         let context = Tensor<S>(uninitialized: [b * t, c])
         let scale = 1 / S(d).squareRoot()
         let alibi = positionEncoding == .alibi
-        let (pq, pk, pv, pp, po) = (q.pointer, k.pointer, v.pointer, probabilities.pointer, context.pointer)
-        ComputeThreads.forRangesCallingBLAS(b * h) { items in
-            let dropped = dropout.isActive ? Tensor<S>(uninitialized: [t, t]) : nil
+        let (pq, pk, pv, pp, pd, po) = (q.pointer, k.pointer, v.pointer, probabilities.pointer, dropped.pointer, context.pointer)
+        ComputeThreads.forRanges(b * h) { items in
             for item in items {
                 let (bi, hi) = (item / h, item % h)
                 let offset = bi * t * c + hi * d
@@ -86,39 +90,33 @@ struct SelfAttention<S: Scalar> {
                 // S = Q Kᵀ / √D
                 S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: scale,
                        a: pq + offset, lda: c, b: pk + offset, ldb: c, beta: 0, c: sbh, ldc: t)
-                // + ALiBi, mask, softmax by rows
+                // + ALiBi, mask, softmax by rows. Row i sees keys 0..<visible(i); the rest are masked.
                 let valid = layout.lengths[bi]
                 let slope = alibi ? slopes[hi] : 0
                 for i in 0..<t {
                     let row = sbh + i * t
+                    let visible = visibleKeys(row: i, validLength: valid)
+                    if alibi { for j in 0..<visible { row[j] -= slope * S(abs(i - j)) } }
                     var maximum = -S.infinity
-                    for j in 0..<t where !isMasked(i, j, validLength: valid) {
-                        if alibi { row[j] -= slope * S(abs(i - j)) }
-                        maximum = Swift.max(maximum, row[j])
-                    }
+                    for j in 0..<visible { maximum = Swift.max(maximum, row[j]) }
                     var sum = S.zero
-                    for j in 0..<t {
-                        if isMasked(i, j, validLength: valid) { row[j] = 0; continue }
-                        let e = S.exp(row[j] - maximum)
-                        row[j] = e
-                        sum += e
-                    }
+                    for j in 0..<visible { let e = S.exp(row[j] - maximum); row[j] = e; sum += e }
                     let inverse = 1 / sum
-                    for j in 0..<t { row[j] *= inverse }
+                    for j in 0..<visible { row[j] *= inverse }
+                    for j in visible..<t { row[j] = 0 }
                 }
                 // O = dropout(P) V
-                var pUsed = UnsafePointer(sbh)
-                if let dropped {
-                    for e in 0..<(t * t) { dropped.pointer[e] = sbh[e] * dropout.scale(at: item * t * t + e) }
-                    pUsed = UnsafePointer(dropped.pointer)
+                if dropout.isActive {
+                    let dbh = pd + item * t * t
+                    for e in 0..<(t * t) { dbh[e] = sbh[e] * dropout.scale(at: item * t * t + e) }
                 }
                 S.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: 1,
-                       a: pUsed, lda: t, b: pv + offset, ldb: c, beta: 0, c: po + offset, ldc: c)
+                       a: pd + item * t * t, lda: t, b: pv + offset, ldb: c, beta: 0, c: po + offset, ldc: c)
             }
         }
         let y = output.forward(context)
-        return (y, Cache(input: x, q: q, k: k, v: v, probabilities: probabilities, context: context,
-                         dropout: dropout, rotary: rotary))
+        return (y, Cache(input: x, q: q, k: k, v: v, probabilities: probabilities, dropped: dropped,
+                         context: context, dropout: dropout, rotary: rotary))
     }
 
     // MARK: backward
@@ -134,28 +132,24 @@ struct SelfAttention<S: Scalar> {
         let dv = Tensor<S>(uninitialized: [b * t, c])
         let scale = 1 / S(d).squareRoot()
         let dropout = cache.dropout
-        let (pq, pk, pv, pp) = (cache.q.pointer, cache.k.pointer, cache.v.pointer, cache.probabilities.pointer)
+        let (pq, pk, pv, pp, pd) = (cache.q.pointer, cache.k.pointer, cache.v.pointer,
+                                    cache.probabilities.pointer, cache.dropped.pointer)
         let (pdo, pdq, pdk, pdv) = (dContext.pointer, dq.pointer, dk.pointer, dv.pointer)
-        ComputeThreads.forRangesCallingBLAS(b * h) { items in
+        let keep = S(1 / (1 - dropout.probability))
+        ComputeThreads.forRanges(b * h) { items in
             let dP = Tensor<S>(uninitialized: [t, t])
-            let dropped = dropout.isActive ? Tensor<S>(uninitialized: [t, t]) : nil
             for item in items {
-                let (bi, hi) = (item / h, item % h)
-                let offset = bi * t * c + hi * d
-                let pbh = pp + item * t * t
-                var pUsed = UnsafePointer(pbh)
-                if let dropped {
-                    for e in 0..<(t * t) { dropped.pointer[e] = pbh[e] * dropout.scale(at: item * t * t + e) }
-                    pUsed = UnsafePointer(dropped.pointer)
-                }
+                let offset = (item / h) * t * c + (item % h) * d
+                let pbh = pp + item * t * t, dbh = pd + item * t * t
                 // O = P̃ V  =>  dV = P̃ᵀ dO,  dP̃ = dO Vᵀ
                 S.gemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: 1,
-                       a: pUsed, lda: t, b: pdo + offset, ldb: c, beta: 0, c: pdv + offset, ldc: c)
+                       a: dbh, lda: t, b: pdo + offset, ldb: c, beta: 0, c: pdv + offset, ldc: c)
                 S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1,
                        a: pdo + offset, lda: c, b: pv + offset, ldb: c, beta: 0, c: dP.pointer, ldc: t)
-                // P̃ = dropout(P)  =>  dP = dP̃ ⊙ mask
+                // P̃ = P ⊙ mask  =>  dP = dP̃ ⊙ mask. The mask is read off P̃: where P̃ = 0 either the
+                // element was dropped, or P = 0 and dS below is 0 whatever dP is.
                 if dropout.isActive {
-                    for e in 0..<(t * t) { dP.pointer[e] *= dropout.scale(at: item * t * t + e) }
+                    for e in 0..<(t * t) { dP.pointer[e] = dbh[e] != 0 ? dP.pointer[e] * keep : 0 }
                 }
                 // P = softmax(S)  =>  dS = P ⊙ (dP - Σⱼ dP ⊙ P). Masked entries have P = 0, so dS = 0
                 // there; the ALiBi bias is a constant and passes dS through unchanged.

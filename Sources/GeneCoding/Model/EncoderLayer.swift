@@ -41,6 +41,7 @@ struct EncoderLayer<S: Scalar> {
         let ffnInput: Tensor<S>       // h (post) or LN₂(h) (pre)
         let u: Tensor<S>              // W₁ z + b₁
         let g: Tensor<S>              // GELU(u)
+        let cdf: Tensor<S>            // Φ(u), kept for GELU's backward
         let dropoutAttention: Dropout
         let dropoutOutput: Dropout
     }
@@ -64,12 +65,12 @@ struct EncoderLayer<S: Scalar> {
             addInPlace(a, x)                                   // x + drop(Attn(x))
             let (h, n1) = norm1.forward(a)
             let u = intermediate.forward(h)
-            let g = GELU.forward(u)
+            let (g, cdf) = GELU.forward(u)
             let f = output.forward(g)
             dropOutput.apply(f)
             addInPlace(f, h)                                   // h + drop(FFN(h))
             let (y, n2) = norm2.forward(f)
-            return (y, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: h, u: u, g: g,
+            return (y, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: h, u: u, g: g, cdf: cdf,
                              dropoutAttention: dropAttention, dropoutOutput: dropOutput))
         case .pre:
             let (z1, n1) = norm1.forward(x)
@@ -79,11 +80,11 @@ struct EncoderLayer<S: Scalar> {
             let h = a
             let (z2, n2) = norm2.forward(h)
             let u = intermediate.forward(z2)
-            let g = GELU.forward(u)
+            let (g, cdf) = GELU.forward(u)
             let f = output.forward(g)
             dropOutput.apply(f)
             addInPlace(f, h)                                   // y = h + drop(FFN(LN₂(h)))
-            return (f, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: z2, u: u, g: g,
+            return (f, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: z2, u: u, g: g, cdf: cdf,
                              dropoutAttention: dropAttention, dropoutOutput: dropOutput))
         }
     }
@@ -100,7 +101,7 @@ struct EncoderLayer<S: Scalar> {
             let df = dSum2.copy()
             cache.dropoutOutput.backward(df)
             let dg = output.backward(df, input: cache.g)
-            let du = GELU.backward(dg, input: cache.u)
+            let du = GELU.backward(dg, input: cache.u, cdf: cache.cdf)
             let dh = intermediate.backward(du, input: cache.ffnInput, accumulateInto: dSum2)
             // h = LN₁(x + a)
             let dSum1 = norm1.backward(dh, cache.norm1)
@@ -115,7 +116,7 @@ struct EncoderLayer<S: Scalar> {
             let df = dy.copy()
             cache.dropoutOutput.backward(df)
             let dg = output.backward(df, input: cache.g)
-            let du = GELU.backward(dg, input: cache.u)
+            let du = GELU.backward(dg, input: cache.u, cdf: cache.cdf)
             let dz2 = intermediate.backward(du, input: cache.ffnInput)
             let dh = norm2.backward(dz2, cache.norm2)
             addInPlace(dh, dy)

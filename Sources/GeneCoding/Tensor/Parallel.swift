@@ -1,11 +1,18 @@
 // How the two cores are used.
 //
-// Large matrix products use OpenBLAS's own threads. The many small per-(batch, head) attention
-// products are too small for BLAS threading to help, so those loops are split across our own
-// workers instead, while BLAS is held to one thread. Work is split into fixed contiguous chunks,
-// so results do not depend on scheduling.
+// One pool of workers does everything: OpenBLAS is held to one thread, and a large matrix product
+// is split across our workers by blocks of output rows (or columns), each block one single-threaded
+// sgemm. We measured why: with OpenBLAS's own threads, its idle threads spin in sched_yield (13% of
+// a width-128 training step) while our workers run the elementwise loops, and the two pools fight
+// over 2 cores. The many small per-(batch, head) attention products are split across the same
+// workers. Work is split into fixed contiguous blocks, so results do not depend on scheduling.
 import COpenBLAS
 import Dispatch
+
+#if os(Linux)
+/// glibc's mallopt (malloc.h is not part of Swift's Glibc module).
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
 
 public enum ComputeThreads {
     nonisolated(unsafe) private static var current = 1
@@ -15,23 +22,20 @@ public enum ComputeThreads {
 
     public static func set(_ threads: Int) {
         current = Swift.max(1, threads)
-        openblas_set_num_threads(Int32(current))
+        openblas_set_num_threads(1)
+        keepFreedMemory()
     }
 
-    /// Runs body(i) for i in 0..<n on up to `count` workers, with BLAS single-threaded inside.
-    public static func forEach(_ n: Int, _ body: (Int) -> Void) {
-        let workers = Swift.min(current, n)
-        if workers <= 1 {
-            for i in 0..<n { body(i) }
-            return
-        }
-        openblas_set_num_threads(1)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let start = n * w / workers, end = n * (w + 1) / workers
-            for i in start..<end { body(i) }
-        }
-        openblas_set_num_threads(Int32(current))
+    /// A training step frees and reallocates the same large activation buffers. By default glibc
+    /// maps each large block afresh and returns it on free, so every step pays the kernel to fault
+    /// in and zero tens of megabytes again. Keeping freed memory in the heap removes that cost.
+    public static func keepFreedMemory() {
+        #if os(Linux)
+        _ = glibcMallopt(-3, 1 << 30)        // M_MMAP_THRESHOLD (malloc.h)
+        _ = glibcMallopt(-1, Int32.max)      // M_TRIM_THRESHOLD
+        #endif
     }
+
 }
 
 extension ComputeThreads {
@@ -48,11 +52,4 @@ extension ComputeThreads {
         }
     }
 
-    /// Like forRanges, with BLAS held to one thread inside: for loops whose items call BLAS.
-    public static func forRangesCallingBLAS(_ n: Int, _ body: (Range<Int>) -> Void) {
-        if current <= 1 || n <= 1 { if n > 0 { body(0..<n) }; return }
-        openblas_set_num_threads(1)
-        forRanges(n, body)
-        openblas_set_num_threads(Int32(current))
-    }
 }

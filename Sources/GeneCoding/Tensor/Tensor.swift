@@ -70,8 +70,37 @@ public func matmul<S: Scalar>(_ a: Tensor<S>, _ b: Tensor<S>, into c: Tensor<S>,
     let kb = tb ? bc : br, n = tb ? br : bc
     precondition(k == kb && c.rows == m && c.columns == n,
                  "matmul: \(a.shape)\(ta ? "ᵀ" : "") x \(b.shape)\(tb ? "ᵀ" : "") into \(c.shape)")
-    S.gemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: ac,
-           b: b.pointer, ldb: bc, beta: accumulate ? 1 : 0, c: c.pointer, ldc: n)
+    parallelGemm(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: ac,
+                 b: b.pointer, ldb: bc, beta: accumulate ? 1 : 0, c: c.pointer, ldc: n)
+}
+
+/// gemm split across the compute threads: by blocks of rows of C when C is taller than wide, else by
+/// blocks of columns. Each block is an independent single-threaded gemm on a sub-matrix, so every
+/// element of C is computed exactly as a single call would for that block.
+public func parallelGemm<S: Scalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+                                    alpha: S, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
+                                    beta: S, c: UnsafeMutablePointer<S>, ldc: Int) {
+    // Below about a million multiply-adds a split costs more than it saves.
+    if ComputeThreads.count <= 1 || m * n * k < 1 << 20 {
+        S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    if m >= n {
+        ComputeThreads.forRanges(m, minimum: 16) { rows in
+            // Rows i of op(A): A[i, :] at a + i*lda, or Aᵀ: column i of A at a + i.
+            let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
+            S.gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                   a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+        }
+    } else {
+        ComputeThreads.forRanges(n, minimum: 16) { columns in
+            // Columns j of op(B): B[:, j] at b + j, or Bᵀ: row j of B at b + j*ldb.
+            let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+            S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                   a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
+        }
+    }
 }
 
 extension Tensor {

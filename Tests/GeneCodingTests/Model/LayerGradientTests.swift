@@ -43,8 +43,8 @@ final class LayerGradientTests: XCTestCase {
 
     func testGELU() {
         let x = GradientCheck.randomTensor([3, 7], seed: 5, scale: 2)
-        checkLayer("GELU", store: ParameterStore(), input: x, forward: { GELU.forward($0) },
-                   backward: { GELU.backward($0, input: x) })
+        checkLayer("GELU", store: ParameterStore(), input: x, forward: { GELU.forward($0).output },
+                   backward: { GELU.backward($0, input: x, cdf: GELU.forward(x).cdf) })
     }
 
     func testTanh() {
