@@ -102,7 +102,8 @@ public struct TrainingProgress: Sendable {
     public var step: Int
     public var totalSteps: Int
     public var loss: Double
-    public var tokensPerSecond: Double
+    /// Real tokens trained since this call to `run` began (a resumed run starts again at 0).
+    public var tokens: Int
 }
 
 public final class Trainer {
@@ -154,6 +155,7 @@ public final class Trainer {
             optimizer.restore(step: state.step, moments: state.moments)
         }
         let trainSample = train.prefix(settings.trainScoreSample)
+        var tokensThisCall = 0
         for epoch in stride(from: current.epochsDone + 1, through: settings.epochs, by: 1) {
             let started = Date()
             var epochLoss = 0.0, epochTokens = 0
@@ -171,9 +173,9 @@ public final class Trainer {
                 current.step += 1
                 epochLoss += loss * Double(batch.size)
                 epochTokens += batch.tokenCount
-                let elapsed = current.trainingSeconds + Date().timeIntervalSince(started)
+                tokensThisCall += batch.tokenCount
                 progress?(TrainingProgress(epoch: epoch, epochs: settings.epochs, step: current.step, totalSteps: totalSteps,
-                                           loss: loss, tokensPerSecond: Double(current.trainedTokens + epochTokens) / Swift.max(elapsed, 1e-9)))
+                                           loss: loss, tokens: tokensThisCall))
             }
             current.trainingSeconds += Date().timeIntervalSince(started)
             current.trainedTokens += epochTokens

@@ -1,0 +1,158 @@
+// Checkpoints in the safetensors format, with a config.json beside them.
+//
+// During training, `state.safetensors` holds everything needed to continue exactly: parameters
+// (`param/<name>`), the best-on-dev parameters (`best/<name>`) and AdamW's moments
+// (`adam_m/<name>`, `adam_v/<name>`), with the trainer's counters and curves in `trainer.json`.
+// It is rewritten atomically after every epoch. When the run ends it is replaced by
+// `model.safetensors`: the best parameters alone, under Hugging Face BERT names, which a PyTorch
+// user loads with `safetensors.torch.load_file` (scripts/check_checkpoint.py shows how).
+import Foundation
+
+enum Checkpoint {
+    static let stateFile = "state.safetensors"
+    static let trainerFile = "trainer.json"
+    static let modelFile = "model.safetensors"
+    static let configFile = "config.json"
+    static let tokenizerFile = "tokenizer.json"
+
+    /// The trainer's counters and curves: the part of its state that is not a tensor.
+    struct Counters: Codable {
+        var key: String
+        var epochsDone: Int
+        var step: Int
+        var bestEpoch: Int
+        var bestDevMCC: Double
+        var evaluations: [Evaluation]
+        var lossCurve: [Double]
+        var trainingSeconds: Double
+        var trainedTokens: Int
+    }
+
+    static func saveState(_ state: TrainerState<Float>, key: String, order: [String], to directory: URL) throws {
+        var entries: [SafetensorsFile.Entry] = []
+        for (name, (m, v)) in zip(order, state.moments) {
+            for (prefix, t) in [("param/", state.parameters[name]!), ("best/", state.bestParameters[name]!), ("adam_m/", m), ("adam_v/", v)] {
+                entries.append(.init(name: prefix + name, shape: t.shape, values: t.values))
+            }
+        }
+        // Tensors first, counters second: a kill between the two leaves counters of the previous
+        // epoch beside tensors of this one, which `loadState` detects (the epoch is stored in both).
+        try SafetensorsFile(tensors: entries, metadata: ["epochs_done": "\(state.epochsDone)", "key": key])
+            .write(to: directory.appendingPathComponent(stateFile).path)
+        let counters = Counters(key: key, epochsDone: state.epochsDone, step: state.step, bestEpoch: state.bestEpoch,
+                                bestDevMCC: state.bestDevMCC, evaluations: state.evaluations, lossCurve: state.lossCurve,
+                                trainingSeconds: state.trainingSeconds, trainedTokens: state.trainedTokens)
+        try AtomicFile.write(try ResultStore.encoder.encode(counters), to: directory.appendingPathComponent(trainerFile).path)
+    }
+
+    /// The saved state of run `key`, or nil when there is none or it does not belong together.
+    static func loadState(key: String, order: [String], shapes: [String: [Int]], from directory: URL) -> TrainerState<Float>? {
+        let countersURL = directory.appendingPathComponent(trainerFile)
+        guard let data = FileManager.default.contents(atPath: countersURL.path),
+              let counters = try? ResultStore.decoder.decode(Counters.self, from: data), counters.key == key,
+              let file = try? SafetensorsFile(contentsOf: directory.appendingPathComponent(stateFile).path),
+              file.metadata["key"] == key, file.metadata["epochs_done"] == "\(counters.epochsDone)"
+        else { return nil }
+        func tensor(_ name: String) -> Tensor<Float>? {
+            guard let e = file[name], e.shape == shapes[String(name.split(separator: "/", maxSplits: 1)[1])] else { return nil }
+            return Tensor(shape: e.shape, values: e.values)
+        }
+        var parameters: [String: Tensor<Float>] = [:], best: [String: Tensor<Float>] = [:]
+        var moments: [(m: Tensor<Float>, v: Tensor<Float>)] = []
+        for name in order {
+            guard let p = tensor("param/" + name), let b = tensor("best/" + name),
+                  let m = tensor("adam_m/" + name), let v = tensor("adam_v/" + name) else { return nil }
+            parameters[name] = p
+            best[name] = b
+            moments.append((m, v))
+        }
+        return TrainerState(epochsDone: counters.epochsDone, step: counters.step, parameters: parameters, moments: moments,
+                            bestParameters: best, bestEpoch: counters.bestEpoch, bestDevMCC: counters.bestDevMCC,
+                            evaluations: counters.evaluations, lossCurve: counters.lossCurve,
+                            trainingSeconds: counters.trainingSeconds, trainedTokens: counters.trainedTokens)
+    }
+
+    /// The finished model: parameters under their Hugging Face names, and a BERT-like config.json.
+    static func saveModel(_ model: TransformerClassifier<Float>, run: Run, key: String, to directory: URL) throws {
+        let entries = model.parameters.all.map { SafetensorsFile.Entry(name: $0.name, shape: $0.value.shape, values: $0.value.values) }
+        try SafetensorsFile(tensors: entries, metadata: ["format": "pt", "genecoding_key": key])
+            .write(to: directory.appendingPathComponent(modelFile).path)
+        try AtomicFile.write(try configJSON(model.configuration, run: run), to: directory.appendingPathComponent(configFile).path)
+        for leftover in [stateFile, trainerFile] {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(leftover))
+        }
+    }
+
+    static func configJSON(_ c: ModelConfiguration, run: Run) throws -> Data {
+        let config: [String: Any] = [
+            "model_type": "bert",
+            "architectures": ["BertForSequenceClassification"],
+            "vocab_size": c.vocabularySize, "hidden_size": c.width, "num_hidden_layers": c.layers,
+            "num_attention_heads": c.heads, "intermediate_size": c.feedForwardWidth, "hidden_act": "gelu",
+            "max_position_embeddings": c.maxLength, "layer_norm_eps": c.layerNormEpsilon, "num_labels": c.classCount,
+            "hidden_dropout_prob": c.dropout, "attention_probs_dropout_prob": c.dropout,
+            "pad_token_id": Int(SpecialToken.padding.rawValue),
+            "genecoding": [
+                "position_encoding": c.positionEncoding.rawValue, "norm_placement": c.normPlacement.rawValue,
+                "pooling": c.pooling.rawValue, "causal": c.causal, "tokenizer": run.tokenizer.description,
+                "task": run.task, "engine": engineVersion,
+                "note": "BERT names where BERT has the tensor; no token_type embeddings; positions as position_encoding says",
+            ] as [String: Any],
+        ]
+        return try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// A finished model read back: configuration and parameters.
+    static func loadModel(from directory: URL) throws -> TransformerClassifier<Float> {
+        let configPath = directory.appendingPathComponent(configFile).path
+        guard let data = FileManager.default.contents(atPath: configPath),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let extra = json["genecoding"] as? [String: Any] else {
+            throw InputError(file: configPath, "missing or not a GeneCoding config.json")
+        }
+        func int(_ k: String) throws -> Int {
+            guard let v = json[k] as? Int else { throw InputError(file: configPath, "missing integer \(k)") }
+            return v
+        }
+        func choice<T: RawRepresentable>(_ k: String, _: T.Type) throws -> T where T.RawValue == String {
+            guard let raw = extra[k] as? String, let v = T(rawValue: raw) else { throw InputError(file: configPath, "bad \(k)") }
+            return v
+        }
+        let configuration = ModelConfiguration(
+            vocabularySize: try int("vocab_size"), classCount: try int("num_labels"), maxLength: try int("max_position_embeddings"),
+            width: try int("hidden_size"), heads: try int("num_attention_heads"), feedForwardWidth: try int("intermediate_size"),
+            layers: try int("num_hidden_layers"), positionEncoding: try choice("position_encoding", PositionEncoding.self),
+            normPlacement: try choice("norm_placement", NormPlacement.self), pooling: try choice("pooling", Pooling.self),
+            dropout: json["hidden_dropout_prob"] as? Double ?? 0, causal: extra["causal"] as? Bool ?? false,
+            layerNormEpsilon: json["layer_norm_eps"] as? Double ?? 1e-12)
+        let model = try TransformerClassifier<Float>(configuration, seed: 0)
+        let weightsPath = directory.appendingPathComponent(modelFile).path
+        let file = try SafetensorsFile(contentsOf: weightsPath)
+        for p in model.parameters.all {
+            guard let e = file[p.name] else { throw InputError(file: weightsPath, "no tensor \(p.name)") }
+            guard e.shape == p.value.shape else { throw InputError(file: weightsPath, "\(p.name) has shape \(e.shape), expected \(p.value.shape)") }
+            e.values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: p.value.count) }
+        }
+        return model
+    }
+}
+
+/// A finished model as `train` leaves it: weights, configuration and, for BPE, its vocabulary.
+public struct StoredModel {
+    public let model: TransformerClassifier<Float>
+    public let task: String
+    public let tokenizer: String
+    /// The BPE vocabulary the model was trained with (tokenizer.json beside the weights), if any.
+    public let vocabularyFile: URL?
+
+    public init(directory: URL) throws {
+        model = try Checkpoint.loadModel(from: directory)
+        let configPath = directory.appendingPathComponent(Checkpoint.configFile).path
+        let json = try JSONSerialization.jsonObject(with: FileManager.default.contents(atPath: configPath)!) as? [String: Any]
+        let extra = json?["genecoding"] as? [String: Any] ?? [:]
+        task = extra["task"] as? String ?? ""
+        tokenizer = extra["tokenizer"] as? String ?? ""
+        let vocabulary = directory.appendingPathComponent(Checkpoint.tokenizerFile)
+        vocabularyFile = FileManager.default.fileExists(atPath: vocabulary.path) ? vocabulary : nil
+    }
+}

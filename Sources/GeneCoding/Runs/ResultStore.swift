@@ -1,0 +1,70 @@
+// The result store: one JSON file per run under `results/runs/`, named by the run's key.
+//
+// Writes are atomic (write, then rename), so a killed process never leaves half a result. A file
+// that does not parse, or whose key does not match its name, is treated as missing: the run is
+// computed again and the file replaced. Checkpoints and learned tokenizers live beside the results.
+import Foundation
+
+public struct ResultStore: Sendable {
+    public let root: URL
+
+    public init(root: URL) { self.root = root }
+
+    public var runsDirectory: URL { root.appendingPathComponent("runs") }
+    public var tokenizersDirectory: URL { root.appendingPathComponent("tokenizers") }
+    public var checkpointsDirectory: URL { root.appendingPathComponent("checkpoints") }
+
+    public func recordURL(_ key: String) -> URL { runsDirectory.appendingPathComponent("\(key).json") }
+    public func checkpointDirectory(_ key: String) -> URL { checkpointsDirectory.appendingPathComponent(key) }
+
+    public enum Lookup {
+        case missing
+        case found(RunRecord)
+        /// A file is there but is not a valid record (half-written by an old tool, edited, corrupted).
+        case unreadable(reason: String)
+    }
+
+    public func lookup(_ key: String) -> Lookup {
+        let url = recordURL(key)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return .missing }
+        do {
+            let record = try Self.decoder.decode(RunRecord.self, from: data)
+            guard record.key == key else { return .unreadable(reason: "it holds the result of run \(record.key)") }
+            return .found(record)
+        } catch {
+            return .unreadable(reason: "\(error)")
+        }
+    }
+
+    public func record(_ key: String) -> RunRecord? {
+        if case let .found(r) = lookup(key) { return r }
+        return nil
+    }
+
+    public func save(_ record: RunRecord) throws {
+        try AtomicFile.write(try Self.encoder.encode(record), to: recordURL(record.key).path)
+    }
+
+    /// Every readable record in the store.
+    public func allRecords() -> [RunRecord] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []
+        return files.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().compactMap {
+            record(String($0.dropLast(5)))
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }()
+}

@@ -1,0 +1,124 @@
+// A run: everything that decides one training's result, as a value.
+//
+// Its key is the SHA-256 of its canonical JSON together with the hashes of the data files it
+// reads and the engine version, so a result is reused exactly when none of those changed.
+import Foundation
+
+/// Bumped whenever a change to the engine can change a number (initialisation, kernels, order of
+/// summation, dropout masks, the trainer). Old results then stop matching and are recomputed.
+public let engineVersion = "engine-3"
+
+public struct Run: Codable, Hashable, Sendable {
+    public var task: String
+    public var tokenizer: TokenizerSpec
+    public var positionEncoding: PositionEncoding
+    public var layers: Int
+    public var width: Int
+    public var heads: Int
+    public var feedForwardWidth: Int
+    public var normPlacement: NormPlacement
+    public var pooling: Pooling
+    public var causal: Bool
+    public var dropout: Double
+    public var optimizer: OptimizerSettings
+    public var epochs: Int
+    public var batchSize: Int
+    public var seed: UInt64
+    public var trainLimit: Int?
+    public var devLimit: Int?
+    public var testLimit: Int?
+    public var tokenizerTrainingLimit: Int?
+    public var maxTokens: Int
+    /// Train (and select on dev) with every sequence cut to its first `trainCrop` bases.
+    public var trainCrop: Int?
+    /// Also score the test split cut to each of these lengths in bases (the extrapolation study).
+    public var testCrops: [Int]?
+    /// The profile the run came from: for reports only; it is not part of the key.
+    public var profile: String
+
+    /// The run a profile makes for one cell of a grid; chapters change the fields they study.
+    public init(task: String, tokenizer: TokenizerSpec, positionEncoding: PositionEncoding = .rope,
+                profile: ScaleProfile, seed: UInt64) {
+        self.task = task
+        self.tokenizer = tokenizer
+        self.positionEncoding = positionEncoding
+        layers = profile.layers
+        width = profile.width
+        heads = profile.heads
+        feedForwardWidth = profile.feedForwardWidth
+        normPlacement = .post
+        pooling = .classToken
+        causal = false
+        dropout = profile.dropout
+        optimizer = profile.optimizer
+        epochs = profile.epochs
+        batchSize = profile.batchSize
+        self.seed = seed
+        trainLimit = profile.trainLimit
+        devLimit = profile.devLimit
+        testLimit = profile.testLimit
+        tokenizerTrainingLimit = profile.tokenizerTrainingLimit
+        maxTokens = profile.maxTokens
+        trainCrop = nil
+        testCrops = nil
+        self.profile = profile.name
+    }
+
+    /// A short human label: "tf/0 bpe:4096 rope L3 seed 1".
+    public var label: String {
+        var s = "\(task) \(tokenizer) \(positionEncoding.rawValue) L\(layers)"
+        if causal { s += " causal" }
+        if let trainCrop { s += " crop\(trainCrop)" }
+        return s + " seed \(seed)"
+    }
+
+    /// The fields that decide the result, in a canonical (sorted-keys) JSON.
+    func canonicalJSON() -> Data {
+        var copy = self
+        copy.profile = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try! encoder.encode(copy)
+    }
+
+    /// The result-store key: SHA-256 over the run, its data files' hashes and the engine version.
+    public func key(dataHashes: [String: String]) -> String {
+        var hasher = SHA256()
+        hasher.update(canonicalJSON())
+        for name in dataHashes.keys.sorted() { hasher.update(Data("\n\(name)=\(dataHashes[name]!)".utf8)) }
+        hasher.update(Data("\n\(engineVersion)".utf8))
+        return SHA256.hex(hasher.finalize())
+    }
+}
+
+/// What a finished run leaves in the store.
+public struct RunRecord: Codable, Sendable {
+    public enum Status: String, Codable, Sendable { case done, failed }
+
+    public var key: String
+    public var run: Run
+    public var status: Status
+    public var failure: String?
+    public var outcome: TrainingOutcome?
+    /// Test scores with sequences cut to each of `run.testCrops` bases.
+    public var croppedTests: [CroppedScore]?
+    public var tokenizerStatistics: TokenizerStatistics?
+    public var vocabularySize: Int
+    public var maxLength: Int
+    /// Sequences cut to fit maxTokens, per split.
+    public var truncated: [String: Int]
+    public var parameters: Int
+    public var taskNote: String?
+    public var dataHashes: [String: String]
+    public var engineVersion: String
+    public var commit: String
+    public var threads: Int
+    public var wallSeconds: Double
+    public var finished: Date
+}
+
+public struct CroppedScore: Codable, Hashable, Sendable {
+    public var bases: Int
+    public var meanTokens: Double
+    public var scores: ClassificationScores
+}

@@ -1,0 +1,82 @@
+// Scale profiles: how big every experiment is, in one place. Every report prints its profile.
+//
+// smoke    seconds per run; for tests, CI and `make smoke`. Scores mean nothing at this size.
+// default  what `make` runs: the whole report (chapters 1-3) on a 2-core laptop in about 90 minutes.
+// paper    the paper's model (width 768, 12 heads, feed-forward 3072), full data, its optimiser.
+//
+// Why the default sizes (measured on 2 cores; see README): a chapter grid is ~100-300 runs. Width
+// 64 with 4 heads trains at tens of thousands of tokens a second on one core, so two runs go side
+// by side, one thread each. 2,000 training sequences for 6 epochs is enough for every task to
+// leave chance (its dev MCC rises well above 0) while a run stays within tens of seconds; 1-mer
+// runs are the longest, 300-500 tokens per sequence. The learning rate is higher than the paper's
+// 1e-4 because these models are smaller and see far fewer steps; the schedule has the paper's shape.
+
+public struct ScaleProfile: Codable, Hashable, Sendable {
+    public var name: String
+    public var summary: String
+    public var width: Int
+    public var heads: Int
+    public var feedForwardWidth: Int
+    /// Depth used where a chapter does not vary depth.
+    public var layers: Int
+    /// The depths of the depth chapter.
+    public var depths: [Int]
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerSettings
+    public var dropout: Double
+    /// Caps on examples per split (nil: the whole split). The first N rows of a split are used.
+    public var trainLimit: Int?
+    public var devLimit: Int?
+    public var testLimit: Int?
+    /// Sequences a BPE vocabulary is learned from (nil: the whole training split).
+    public var tokenizerTrainingLimit: Int?
+    /// Longest model input in tokens; longer sequences are cut (reports say how many were).
+    public var maxTokens: Int
+    public var seeds: [UInt64]
+    /// The six tasks of the paper's study, one per GUE family.
+    public var tasks: [String]
+    /// Runs side by side, and threads each.
+    public var workers: Int
+    public var threadsPerRun: Int
+
+    public static let paperTasks = ["prom/prom_core_all", "prom/prom_300_tata", "tf/0", "mouse/0", "EMP/H3", "splice/reconstructed"]
+
+    public static let smoke = ScaleProfile(
+        name: "smoke", summary: "seconds per run, for tests and CI; scores carry no meaning",
+        width: 16, heads: 2, feedForwardWidth: 32, layers: 1, depths: [1, 2], epochs: 1, batchSize: 16,
+        optimizer: OptimizerSettings(learningRate: 1e-3, weightDecay: 0.01), dropout: 0.1,
+        trainLimit: 96, devLimit: 48, testLimit: 64, tokenizerTrainingLimit: 400, maxTokens: 512,
+        seeds: [1], tasks: ["tf/0", "EMP/H3"], workers: 2, threadsPerRun: 1)
+
+    public static let `default` = ScaleProfile(
+        name: "default", summary: "the whole report on a 2-core laptop: width 64, capped data, 3 seeds",
+        width: 64, heads: 4, feedForwardWidth: 256, layers: 3, depths: [3, 6, 12, 24], epochs: 6, batchSize: 32,
+        optimizer: OptimizerSettings(learningRate: 5e-4, weightDecay: 0.01), dropout: 0.1,
+        trainLimit: 2000, devLimit: 400, testLimit: 1000, tokenizerTrainingLimit: nil, maxTokens: 512,
+        seeds: [1, 2, 3], tasks: paperTasks, workers: 2, threadsPerRun: 1)
+
+    public static let paper = ScaleProfile(
+        name: "paper", summary: "the paper's scale: width 768, 12 heads, ff 3072, full data, lr 1e-4",
+        width: 768, heads: 12, feedForwardWidth: 3072, layers: 12, depths: [3, 6, 12, 24], epochs: 10, batchSize: 32,
+        optimizer: .paper, dropout: 0.1,
+        trainLimit: nil, devLimit: nil, testLimit: nil, tokenizerTrainingLimit: nil, maxTokens: 512,
+        seeds: [1, 2, 3], tasks: paperTasks, workers: 1, threadsPerRun: 2)
+
+    public static let all = [smoke, `default`, paper]
+
+    public static func named(_ name: String) throws -> ScaleProfile {
+        guard let p = all.first(where: { $0.name == name }) else {
+            throw ConfigurationError(message: "unknown profile '\(name)'; the profiles are: "
+                                     + all.map { "\($0.name) (\($0.summary))" }.joined(separator: "; "))
+        }
+        return p
+    }
+
+    /// One line for reports.
+    public var description: String {
+        "\(name): width \(width), \(heads) heads, ff \(feedForwardWidth), \(layers) layers, \(epochs) epochs, batch \(batchSize), "
+            + "lr \(optimizer.learningRate), train/dev/test caps \(trainLimit.map(String.init) ?? "all")/"
+            + "\(devLimit.map(String.init) ?? "all")/\(testLimit.map(String.init) ?? "all"), seeds \(seeds.map(String.init).joined(separator: ","))"
+    }
+}

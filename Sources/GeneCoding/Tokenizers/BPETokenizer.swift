@@ -1,0 +1,282 @@
+// Byte-pair encoding with a learned vocabulary (the paper's 4,096-token BPE, DNABERT-2's coding).
+//
+// A vocabulary is a list of token texts (the id is the position) and a ranked list of merges, each
+// "left + right -> the token spelled left followed by right". Encoding reproduces exactly the ids of
+// Hugging Face `tokenizers`' BPE model with no dropout, no subword prefix or suffix, fuse_unk false
+// and a Whitespace pre-tokenizer, under which a DNA sequence is a single word:
+//
+//   1. Every base becomes the token of that single character; a character the vocabulary lacks
+//      (`N`) becomes its own [UNK], which no merge joins.
+//   2. Every adjacent pair with a merge is queued under the key (merge rank, position of its left
+//      symbol), where a merged symbol keeps the position of its left part.
+//   3. The smallest key is taken: if its pair is still adjacent and unchanged, the two symbols are
+//      merged and the pairs the new symbol forms with its neighbours are queued; otherwise the entry
+//      is stale and dropped. Repeat until the queue is empty.
+//
+// Step 3 is HF's `Word::merge_all`: it checks that the pair now at the position still merges into the
+// same token, which is the same as "unchanged" because any change to the pair lengthens the text it
+// spans. So the lowest-ranked merge always goes first and, among equal ranks, the leftmost: `AAA` with
+// the merge A+A gives `AA A`, never `A AA`.
+//
+// The queue is a binary heap of packed (rank << 32 | position) keys and the merges live in a
+// PairTable, so encoding allocates a few arrays per sequence and never hashes a string. The plain
+// version, one lowest-rank leftmost merge at a time, is ReferenceBPE in the tests, which hold this
+// one against it and against HF's own ids.
+
+public struct BPEMerge: Hashable, Codable, Sendable, CustomStringConvertible {
+    public let left: String
+    public let right: String
+
+    public init(_ left: String, _ right: String) {
+        self.left = left
+        self.right = right
+    }
+
+    /// The token the merge produces.
+    public var merged: String { left + right }
+    public var description: String { "\(left) \(right)" }
+}
+
+/// A vocabulary that cannot be used: the message says what is wrong.
+public struct VocabularyError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+public struct BPETokenizer: Tokenizer {
+    public private(set) var name: String
+    /// Text of every id; the first five are the special tokens.
+    public let tokens: [String]
+    /// Merges in rank order, rank 0 first.
+    public let merges: [BPEMerge]
+
+    private let idOfToken: [String: Int32]
+    /// (left id, right id) -> rank << 32 | merged id.
+    private let mergeTable: PairTable
+    /// The merged id of each rank, to recognise stale queue entries.
+    private let mergedIdOfRank: [Int32]
+    /// The id of each single-byte token, -1 where the vocabulary has none; indexed by byte.
+    private let idOfByte: [Int32]
+
+    /// A tokenizer from a vocabulary (`tokens[id]` is the text of `id`) and merges in rank order.
+    ///
+    /// The first five tokens must be the special tokens in SpecialToken's order. Every merge must
+    /// join two tokens of the vocabulary into a third one. A pair listed twice keeps its last rank,
+    /// as in HF's merge map, so `merges` holds only the last occurrence. `name` defaults to
+    /// `bpe:SIZE`.
+    public init(tokens: [String], merges: [BPEMerge], name: String? = nil) throws {
+        for special in SpecialToken.allCases {
+            let id = Int(special.rawValue)
+            guard id < tokens.count, tokens[id] == special.text else {
+                let found = id < tokens.count ? "'\(tokens[id])'" : "nothing"
+                throw VocabularyError("id \(id) must be the special token \(special.text), found \(found)")
+            }
+        }
+        var idOfToken = [String: Int32](minimumCapacity: tokens.count)
+        for (id, text) in tokens.enumerated() {
+            guard !text.isEmpty else { throw VocabularyError("token \(id) is empty") }
+            if let other = idOfToken[text] {
+                throw VocabularyError("token '\(text)' has two ids, \(other) and \(id)")
+            }
+            idOfToken[text] = Int32(id)
+        }
+
+        // Resolve the merges to ids; a repeated pair takes its later rank.
+        var resolved = [(left: Int32, right: Int32, merged: Int32)]()
+        resolved.reserveCapacity(merges.count)
+        var lastRank = [UInt64: Int](minimumCapacity: merges.count)
+        for (rank, merge) in merges.enumerated() {
+            guard let left = idOfToken[merge.left] else {
+                throw VocabularyError("merge \(rank + 1) '\(merge)': '\(merge.left)' is not in the vocabulary")
+            }
+            guard let right = idOfToken[merge.right] else {
+                throw VocabularyError("merge \(rank + 1) '\(merge)': '\(merge.right)' is not in the vocabulary")
+            }
+            guard let merged = idOfToken[merge.merged] else {
+                throw VocabularyError("merge \(rank + 1) '\(merge)': '\(merge.merged)' is not in the vocabulary")
+            }
+            resolved.append((left, right, merged))
+            lastRank[PairTable.key(left, right)] = rank
+        }
+        var kept = [BPEMerge]()
+        var table = PairTable(minimumCapacity: lastRank.count)
+        var mergedIdOfRank = [Int32]()
+        for (rank, merge) in resolved.enumerated() where lastRank[PairTable.key(merge.left, merge.right)] == rank {
+            let newRank = kept.count
+            kept.append(merges[rank])
+            mergedIdOfRank.append(merge.merged)
+            let slot = table.insert(PairTable.key(merge.left, merge.right)).slot
+            table.values[slot] = Int64(newRank) << 32 | Int64(merge.merged)
+        }
+
+        var idOfByte = [Int32](repeating: -1, count: 256)
+        for (text, id) in idOfToken where text.utf8.count == 1 {
+            idOfByte[Int(text.utf8.first!)] = id
+        }
+
+        self.name = name ?? "bpe:\(tokens.count)"
+        self.tokens = tokens
+        self.merges = kept
+        self.idOfToken = idOfToken
+        self.mergeTable = table
+        self.mergedIdOfRank = mergedIdOfRank
+        self.idOfByte = idOfByte
+    }
+
+    /// The same vocabulary under another name.
+    public func renamed(_ name: String) -> BPETokenizer {
+        var copy = self
+        copy.name = name
+        return copy
+    }
+
+    public var vocabularySize: Int { tokens.count }
+
+    public func token(for id: Int32) -> String {
+        precondition(id >= 0 && Int(id) < tokens.count, "id \(id) is outside the vocabulary of \(name)")
+        return tokens[Int(id)]
+    }
+
+    public func id(for token: String) -> Int32? { idOfToken[token] }
+
+    public func encode(_ sequence: String) throws -> [Int32] {
+        encode(bases: try Alphabet.normalize(sequence))
+    }
+
+    /// Ids of a normalized sequence (upper-case bytes, see Alphabet.normalize).
+    func encode(bases: [UInt8]) -> [Int32] {
+        let n = bases.count
+        if n == 0 { return [] }
+        precondition(n < Int(Int32.max), "a sequence of \(n) bases is too long to encode")
+
+        // The symbols form a doubly linked list over the positions 0..<n; a merged symbol lives at
+        // the position of its left part and its right part is marked dead.
+        let symbol = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let next = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let previous = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let dead = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        defer {
+            symbol.deallocate()
+            next.deallocate()
+            previous.deallocate()
+            dead.deallocate()
+        }
+        let unknown = SpecialToken.unknown.rawValue
+        for i in 0..<n {
+            let id = idOfByte[Int(bases[i])]
+            symbol[i] = id >= 0 ? id : unknown
+            next[i] = Int32(i + 1)
+            previous[i] = Int32(i - 1)
+            dead[i] = false
+        }
+        next[n - 1] = -1
+
+        var queue = MergeQueue(capacity: n)
+        for i in 0..<(n - 1) {
+            if let value = mergeTable.value(for: PairTable.key(symbol[i], symbol[i + 1])) {
+                queue.append(rank: UInt64(value >> 32), position: i)
+            }
+        }
+        queue.heapify()
+
+        while let (rank, position) = queue.popMinimum() {
+            if dead[position] { continue }
+            let right = Int(next[position])
+            if right < 0 { continue }
+            guard let value = mergeTable.value(for: PairTable.key(symbol[position], symbol[right])),
+                  Int32(truncatingIfNeeded: value) == mergedIdOfRank[rank]
+            else { continue }
+
+            symbol[position] = Int32(truncatingIfNeeded: value)
+            dead[right] = true
+            let after = next[right]
+            next[position] = after
+            if after >= 0 { previous[Int(after)] = Int32(position) }
+
+            let before = Int(previous[position])
+            if before >= 0, let value = mergeTable.value(for: PairTable.key(symbol[before], symbol[position])) {
+                queue.push(rank: UInt64(value >> 32), position: before)
+            }
+            if after >= 0, let value = mergeTable.value(for: PairTable.key(symbol[position], symbol[Int(after)])) {
+                queue.push(rank: UInt64(value >> 32), position: position)
+            }
+        }
+
+        var ids = [Int32]()
+        var position = 0
+        while position >= 0 {
+            ids.append(symbol[position])
+            position = Int(next[position])
+        }
+        return ids
+    }
+
+    public func decode(_ ids: [Int32]) -> String {
+        var text = ""
+        for id in ids where Int(id) >= SpecialToken.allCases.count {
+            text += token(for: id)
+        }
+        return text
+    }
+}
+
+/// A binary min-heap of (rank, position) packed into one UInt64, rank in the high half, so that
+/// integer order is HF's order: lowest rank first, then leftmost position.
+private struct MergeQueue {
+    private var keys: [UInt64]
+
+    init(capacity: Int) {
+        keys = []
+        keys.reserveCapacity(capacity)
+    }
+
+    /// Adds without keeping heap order; call `heapify()` before popping.
+    mutating func append(rank: UInt64, position: Int) {
+        keys.append(rank << 32 | UInt64(position))
+    }
+
+    mutating func heapify() {
+        guard keys.count > 1 else { return }
+        for root in stride(from: keys.count / 2 - 1, through: 0, by: -1) { siftDown(root) }
+    }
+
+    mutating func push(rank: UInt64, position: Int) {
+        keys.append(rank << 32 | UInt64(position))
+        var child = keys.count - 1
+        let key = keys[child]
+        while child > 0 {
+            let parent = (child - 1) / 2
+            if keys[parent] <= key { break }
+            keys[child] = keys[parent]
+            child = parent
+        }
+        keys[child] = key
+    }
+
+    mutating func popMinimum() -> (rank: Int, position: Int)? {
+        guard let last = keys.popLast() else { return nil }
+        var top = last
+        if !keys.isEmpty {
+            top = keys[0]
+            keys[0] = last
+            siftDown(0)
+        }
+        return (Int(top >> 32), Int(top & 0xFFFF_FFFF))
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        let count = keys.count
+        let key = keys[start]
+        var parent = start
+        while true {
+            var child = 2 * parent + 1
+            if child >= count { break }
+            if child + 1 < count && keys[child + 1] < keys[child] { child += 1 }
+            if key <= keys[child] { break }
+            keys[parent] = keys[child]
+            parent = child
+        }
+        keys[parent] = key
+    }
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import GeneCoding
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure the engine and the tokenizer, and PyTorch and Hugging Face tokenizers when Python has them.",
+        discussion: "Writes bench/results.json and bench/RESULTS.md. Run on an otherwise idle machine.")
+
+    @Option(help: "Threads.") var threads: Int = 2
+    @Option(help: "Seconds of training steps per configuration.") var seconds: Double = 8
+    @Option(help: "Output folder.") var output: String = "bench"
+
+    func run() throws {
+        try reported {
+            let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+            let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, repository: repository) { print($0) }
+            let json = URL(fileURLWithPath: output).appendingPathComponent("results.json")
+            try AtomicFile.write(try JSONEncoder.pretty.encode(report), to: json.path)
+            let page = BenchmarkSuite.markdown(report, path: URL(fileURLWithPath: output).appendingPathComponent("RESULTS.md").path)
+            let provenance = Provenance.current(profile: "bench", seeds: [1], threads: threads).finished(at: Date())
+            try page.write(provenance: provenance)
+            print("written: \(json.path), \(output)/RESULTS.md")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import GeneCoding
+
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score a stored model on a split of a task.",
+        discussion: "The model folder is the one `train` prints (results/checkpoints/<key>), holding model.safetensors and config.json.")
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "Folder with model.safetensors and config.json.") var model: String
+    @Option(help: "GUE task (default: the one the model was trained on).") var task: String?
+    @Option(help: "Split: train, dev or test.") var split: String = "test"
+    @Option(help: "Tokenizer spec (default: the model's).") var tokenizer: String?
+    @Option(help: "Threads.") var threads: Int = 2
+
+    func run() throws {
+        try reported {
+            ComputeThreads.set(threads)
+            let directory = URL(fileURLWithPath: model)
+            let loaded = try StoredModel(directory: directory)
+            let taskName = task ?? loaded.task
+            let executor = RunExecutor(gue: try data.benchmark(), store: data.store())
+            let t = try executor.task(taskName)
+            guard let rows = ["train": t.train, "dev": t.dev, "test": t.test][split] else {
+                throw ValidationError("unknown split '\(split)'; the splits are train, dev, test")
+            }
+            let tokenizerText = tokenizer ?? loaded.tokenizer
+            let tok: any Tokenizer
+            if tokenizer == nil, let vocabulary = loaded.vocabularyFile { tok = try BPETokenizer(contentsOf: vocabulary) }
+            else {
+                var run = Run(task: taskName, tokenizer: try TokenizerSpec.parse(tokenizerText), profile: .default, seed: 1)
+                run.tokenizerTrainingLimit = nil
+                tok = try executor.tokenizer(for: run)
+            }
+            let encoded = EncodedSplit(sequences: try rows.rows.map { try tok.encodeForModel($0.sequence, maxLength: loaded.model.configuration.maxLength) },
+                                       labels: rows.labels)
+            let result = Trainer.evaluate(loaded.model, encoded)
+            print(String(format: "%@ %@ (%d sequences): MCC %.4f  accuracy %.4f  macro-F1 %.4f  loss %.4f", taskName, split,
+                         encoded.count, result.scores.mcc, result.scores.accuracy, result.scores.macroF1, result.loss))
+        }
+    }
+}

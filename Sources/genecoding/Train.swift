@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import GeneCoding
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train one model (or reuse its stored result) and print its scores.",
+        discussion: """
+        The profile sets everything not given here (see `genecoding profiles`). Training keeps the
+        parameters with the best dev MCC and reports the test scores of those (the GUE protocol).
+        Interrupt with Ctrl-C at any time: the next identical command resumes from the last epoch.
+        """)
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "GUE task, as <group>/<task> (see `genecoding tasks`).")
+    var task: String
+
+    @Option(help: "kmer:K, kmer:K:overlap, bpe:SIZE (learned from the task's training split), or a tokenizer.json path.")
+    var tokenizer: String = "bpe:4096"
+
+    @Option(help: "Position encoding: \(PositionEncoding.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var position: PositionEncoding = .rope
+
+    @Option(help: "Scale profile: \(ScaleProfile.all.map(\.name).joined(separator: ", ")).")
+    var profile: String = "default"
+
+    @Option(help: "Encoder layers (default: the profile's).") var layers: Int?
+    @Option(help: "Width (default: the profile's).") var width: Int?
+    @Option(help: "Attention heads (default: the profile's).") var heads: Int?
+    @Option(help: "Feed-forward width (default: 4 x width, or the profile's).") var feedForward: Int?
+    @Option(help: "Epochs (default: the profile's).") var epochs: Int?
+    @Option(help: "Peak learning rate (default: the profile's).") var learningRate: Double?
+    @Option(help: "Norm placement: post (BERT) or pre.") var norm: NormPlacement = .post
+    @Option(help: "Pooling: cls, mean or last.") var pooling: Pooling = .classToken
+    @Flag(help: "Causal (decoder-only) attention.") var causal = false
+    @Option(help: "Training examples to use (default: the profile's cap; 0 for all).") var trainLimit: Int?
+    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Threads.") var threads: Int = 2
+    @Flag(help: "Print the stored record as JSON.") var json = false
+
+    func run() throws {
+        try reported {
+            let profile = try ScaleProfile.named(profile)
+            let spec = try TokenizerSpec.parse(tokenizer)
+            var run = Run(task: task, tokenizer: spec, positionEncoding: position, profile: profile, seed: seed)
+            if let layers { run.layers = layers }
+            if let width {
+                run.width = width
+                run.feedForwardWidth = 4 * width
+            }
+            if let heads { run.heads = heads }
+            if let feedForward { run.feedForwardWidth = feedForward }
+            if let epochs { run.epochs = epochs }
+            if let learningRate { run.optimizer.learningRate = learningRate }
+            if let trainLimit { run.trainLimit = trainLimit == 0 ? nil : trainLimit }
+            run.normPlacement = norm
+            run.pooling = pooling
+            run.causal = causal
+            ComputeThreads.set(threads)
+            let executor = RunExecutor(gue: try data.benchmark(), store: data.store())
+            let key = try executor.key(run)
+            let stored = executor.store.record(key) != nil
+            let record = try executor.execute(run, threads: threads)
+            if json {
+                print(String(decoding: try JSONEncoder.pretty.encode(record), as: UTF8.self))
+                return
+            }
+            print(RecordSummary(record, reused: stored).text)
+            print("stored: \(executor.store.recordURL(key).path)")
+            if record.status == .done { print("model:  \(executor.store.checkpointDirectory(key).path)/model.safetensors") }
+        }
+    }
+}
+
+extension JSONEncoder {
+    static let pretty: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }()
+}
+
+/// A few readable lines about a run's record.
+struct RecordSummary {
+    let text: String
+    init(_ r: RunRecord, reused: Bool) {
+        var lines = ["\(r.run.label) [\(r.run.profile) profile]\(reused ? " (stored result, not retrained)" : "")"]
+        if let o = r.outcome {
+            lines.append(String(format: "  test  MCC %.3f  accuracy %.3f  macro-F1 %.3f   (best dev epoch %d of %d)",
+                                o.test.mcc, o.test.accuracy, o.test.macroF1, o.bestEpoch, r.run.epochs))
+            lines.append(String(format: "  dev   MCC %.3f  accuracy %.3f  macro-F1 %.3f", o.dev.mcc, o.dev.accuracy, o.dev.macroF1))
+            lines.append(String(format: "  %d steps, %.0f s training, %.0f tokens/s, %d parameters, vocabulary %d, max length %d",
+                                o.steps, o.trainingSeconds, o.tokensPerSecond, r.parameters, r.vocabularySize, r.maxLength))
+            for c in r.croppedTests ?? [] {
+                lines.append(String(format: "  test cut to %d bp: MCC %.3f (%.1f tokens)", c.bases, c.scores.mcc, c.meanTokens))
+            }
+        } else {
+            lines.append("  FAILED: \(r.failure ?? "unknown")")
+        }
+        if let note = r.taskNote { lines.append("  note: " + note.split(separator: "\n").joined(separator: " ")) }
+        text = lines.joined(separator: "\n")
+    }
+}

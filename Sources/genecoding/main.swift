@@ -1,2 +1,0 @@
-import GeneCoding
-print("genecoding: the command line comes with the run store")
