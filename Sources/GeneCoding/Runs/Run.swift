@@ -66,7 +66,9 @@ public struct Run: Codable, Hashable, Sendable {
 
     /// A short human label: "tf/0 bpe:4096 rope L3 seed 1".
     public var label: String {
-        var s = "\(task) \(tokenizer) \(positionEncoding.rawValue) L\(layers)"
+        let tokenizerName: String
+        if case let .file(path) = tokenizer { tokenizerName = URL(fileURLWithPath: path).lastPathComponent } else { tokenizerName = "\(tokenizer)" }
+        var s = "\(task) \(tokenizerName) \(positionEncoding.rawValue) L\(layers)"
         if causal { s += " causal" }
         if let trainCrop { s += " crop\(trainCrop)" }
         return s + " seed \(seed)"

@@ -4,12 +4,14 @@
 // default  what `make` runs: the whole report (chapters 1-3) on a 2-core laptop in about 90 minutes.
 // paper    the paper's model (width 768, 12 heads, feed-forward 3072), full data, its optimiser.
 //
-// Why the default sizes (measured on 2 cores; see README): a chapter grid is ~100-300 runs. Width
-// 64 with 4 heads trains at tens of thousands of tokens a second on one core, so two runs go side
-// by side, one thread each. 2,000 training sequences for 6 epochs is enough for every task to
-// leave chance (its dev MCC rises well above 0) while a run stays within tens of seconds; 1-mer
-// runs are the longest, 300-500 tokens per sequence. The learning rate is higher than the paper's
-// 1e-4 because these models are smaller and see far fewer steps; the schedule has the paper's shape.
+// Why the default sizes (measured on 2 cores; see README). The three chapters are ~300 runs, and the
+// costliest cells are 1-mers on the 400-500 bp tasks: 500 tokens a sequence, trained at ~10k
+// tokens/s on one thread at width 64 (attention's T² dominates there). At 2,000 sequences x 6
+// epochs one such run took 7 minutes, which alone would spend the budget. So: width 64, 4 heads,
+// 1,000 training sequences, 4 epochs at batch 16 (250 optimiser steps), two runs side by side with
+// one thread each. BPE on tf/0 leaves chance clearly at this size (test MCC ~0.4). The learning
+// rate is higher than the paper's 1e-4 because the models are far smaller and see few steps; the
+// schedule has the paper's shape (10% warm-up, cosine decay).
 
 public struct ScaleProfile: Codable, Hashable, Sendable {
     public var name: String
@@ -51,9 +53,9 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
 
     public static let `default` = ScaleProfile(
         name: "default", summary: "the whole report on a 2-core laptop: width 64, capped data, 3 seeds",
-        width: 64, heads: 4, feedForwardWidth: 256, layers: 3, depths: [3, 6, 12, 24], epochs: 6, batchSize: 32,
-        optimizer: OptimizerSettings(learningRate: 5e-4, weightDecay: 0.01), dropout: 0.1,
-        trainLimit: 2000, devLimit: 400, testLimit: 1000, tokenizerTrainingLimit: nil, maxTokens: 512,
+        width: 64, heads: 4, feedForwardWidth: 256, layers: 3, depths: [3, 6, 12, 24], epochs: 4, batchSize: 16,
+        optimizer: OptimizerSettings(learningRate: 1e-3, weightDecay: 0.01), dropout: 0.1,
+        trainLimit: 1000, devLimit: 300, testLimit: 1000, tokenizerTrainingLimit: nil, maxTokens: 512,
         seeds: [1, 2, 3], tasks: paperTasks, workers: 2, threadsPerRun: 1)
 
     public static let paper = ScaleProfile(
