@@ -1,15 +1,39 @@
-# GeneCoding — make help lists the targets.
+# GeneCoding — `make help` lists the targets.
+#
+#   make            regenerate every report at the default profile, reusing stored results
+#   make test       run the test suite
+#   make smoke      every chapter end to end at the smoke profile, into build/smoke/ (CI runs it)
+#   make PROFILE=paper   the paper's scale, into build/paper/ (for big machines)
+#
+# Results are stored per run under results/ and reused: rerunning a chapter trains only what is
+# missing, so a make killed halfway and restarted finishes only what is left.
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 SWIFT ?= swift
-THREADS ?= 2
-# Where GUE lives; a user points this at their own download.
+PROFILE ?= default
+# Where GUE lives; point it at your own download: make GUE_DIR=/data/GUE
 GUE_DIR ?= $(abspath ../shared/data/GUE)
 export GUE_DIR
 
-.PHONY: help deps build test all
+ifeq ($(PROFILE),default)
+OUT := .
+else
+OUT := build/$(PROFILE)
+endif
+RESULTS := $(OUT)/results
+REPORTS := $(OUT)/reports
+FIGURES := $(OUT)/figures
+BIN := .build/release
+CHAPTER_ARGS = --profile $(PROFILE) --results $(RESULTS) --reports $(REPORTS) --figures $(FIGURES)
+CHAPTERS := tokenization
+
+.PHONY: help all deps build test smoke bench report figures check-data clean clean-results $(addprefix chapter-,$(CHAPTERS))
+
 help: ## list the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  %-26s %s\n", $$1, $$2}'
+	@echo "GeneCoding make targets (PROFILE=$(PROFILE), GUE_DIR=$(GUE_DIR)):"
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:[^#]*## /\t/' | awk -F'\t' '{printf "  %-28s %s\n", $$1, $$2}'
+
+all: report ## every chapter, its figures and the REPORT.md index (default profile, reusing results)
 
 deps: ## install the system packages (OpenBLAS, gnuplot) when missing
 	@bash scripts/install-deps.sh
@@ -20,4 +44,43 @@ build: deps ## build the library, the command line and the chapters (release)
 test: deps ## run the test suite (real-data tests run when GUE_DIR exists)
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 
-all: build ## regenerate every report (reusing stored results)
+check-data:
+	@test -d "$(GUE_DIR)" || { echo "GUE_DIR=$(GUE_DIR) is not a folder. Point it at a GUE download (folders <group>/<task>/{train,dev,test}.csv), e.g. make GUE_DIR=/data/GUE"; exit 2; }
+
+chapter-tokenization: build check-data ## chapter 1: k-mers against BPE (the paper's tokenization table)
+	$(BIN)/Chapter01Tokenization $(CHAPTER_ARGS)
+	@$(MAKE) --no-print-directory figures PROFILE=$(PROFILE)
+
+chapter-position-encodings: build check-data ## chapter 2: sinusoidal, ALiBi, RoPE (+ learned, none); extrapolation
+	$(BIN)/Chapter02PositionEncodings $(CHAPTER_ARGS)
+	@$(MAKE) --no-print-directory figures PROFILE=$(PROFILE)
+
+chapter-depth: build check-data ## chapter 3: 3, 6, 12, 24 layers; overfitting curves
+	$(BIN)/Chapter03Depth $(CHAPTER_ARGS)
+	@$(MAKE) --no-print-directory figures PROFILE=$(PROFILE)
+
+# Every figure is data (.tsv) plus a gnuplot script (.gp); SVG and PNG are rendered from them,
+# only when the script or its data is newer than the picture.
+FIGURE_SCRIPTS = $(wildcard $(FIGURES)/*.gp)
+figures: ## render SVG and PNG for every figure whose data or script changed
+	@for gp in $(FIGURES)/*.gp; do \
+	  [ -e "$$gp" ] || continue; png="$${gp%.gp}.png"; tsv="$${gp%.gp}.tsv"; \
+	  if [ ! -e "$$png" ] || [ "$$gp" -nt "$$png" ] || [ "$$tsv" -nt "$$png" ]; then \
+	    echo "gnuplot $$gp"; gnuplot "$$gp" || exit 1; fi; \
+	done
+
+report: $(addprefix chapter-,$(CHAPTERS)) ## the REPORT.md index: profile, machine, run time, verdicts, links
+	$(BIN)/genecoding report --reports $(REPORTS) --output $(OUT)/REPORT.md
+
+smoke: ## every chapter end to end at the smoke profile (a few minutes), into build/smoke/
+	@$(MAKE) --no-print-directory report PROFILE=smoke
+
+bench: build ## measure the engine, the tokenizer, PyTorch and HF tokenizers; writes bench/
+	$(BIN)/genecoding bench --threads 2 --seconds 8
+
+clean: ## remove build products (keeps results)
+	rm -rf .build build/smoke
+
+clean-results: ## delete trained results of PROFILE (asks first)
+	@read -p "Delete every stored result under $(RESULTS)? Training them again takes long. [y/N] " answer; \
+	  [ "$$answer" = y ] && rm -rf $(RESULTS) && echo "deleted $(RESULTS)" || echo "kept $(RESULTS)"

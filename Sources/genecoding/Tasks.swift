@@ -15,7 +15,7 @@ struct Tasks: ParsableCommand {
                 let t = try gue.load(name)
                 let counts = t.train.classCounts.map(String.init).joined(separator: "/")
                 let lengths = t.train.summary
-                print(String(format: "  %-26@ %d classes  train %6d  dev %5d  test %5d  length %d-%d bp  train classes %@%@", name,
+                print("  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%d classes  train %6d  dev %5d  test %5d  length %d-%d bp  train classes %@%@",
                              t.classCount, t.train.count, t.dev.count, t.test.count, lengths.shortest, lengths.longest, counts,
                              t.isReduced ? "  [reduced: see PROVENANCE.md]" : ""))
             }

@@ -58,8 +58,8 @@ struct Tokenize: ParsableCommand {
             print("\(tok.name) on \(task) (vocabulary \(tok.vocabularySize))")
             for split in t.splits {
                 let s = try TokenizerStatistics(tokenizer: tok, sequences: split.sequences)
-                print(String(format: "  %-5@ %6d sequences: %.1f tokens/sequence (max %d), %.2f bases/token, %d ids used (%.1f%%), [UNK] %.3f%%",
-                             split.name, s.sequenceCount, s.meanTokensPerSequence, s.maxTokensPerSequence, s.meanBasesPerToken,
+                print("  " + split.name.padding(toLength: 6, withPad: " ", startingAt: 0) + String(format: "%6d sequences: %.1f tokens/sequence (max %d), %.2f bases/token, %d ids used (%.1f%%), [UNK] %.3f%%",
+                             s.sequenceCount, s.meanTokensPerSequence, s.maxTokensPerSequence, s.meanBasesPerToken,
                              s.vocabularyUsed, 100 * s.vocabularyShareUsed, 100 * s.unknownShare))
             }
         }
