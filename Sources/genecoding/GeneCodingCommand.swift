@@ -41,9 +41,15 @@ extension PositionEncoding: ExpressibleByArgument {}
 extension NormPlacement: ExpressibleByArgument {}
 extension Pooling: ExpressibleByArgument {}
 
+/// A failure of the work itself (bad data, unknown task): printed as "Error: ..." without the usage
+/// text, which ArgumentParser adds only to errors in the command line's own syntax.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// Turns the library's typed errors into clean messages.
 func reported<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as ValidationError { throw e } catch let e as ExitCode { throw e } catch {
-        throw ValidationError("\(error)")
+        throw CommandFailure(description: "\(error)")
     }
 }
