@@ -25,7 +25,7 @@ REPORTS := $(OUT)/reports
 FIGURES := $(OUT)/figures
 BIN := .build/release
 CHAPTER_ARGS = --profile $(PROFILE) --results $(RESULTS) --reports $(REPORTS) --figures $(FIGURES)
-CHAPTERS := tokenization
+CHAPTERS := tokenization depth
 
 .PHONY: help all deps build test smoke bench report figures check-data clean clean-results $(addprefix chapter-,$(CHAPTERS))
 
