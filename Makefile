@@ -25,9 +25,9 @@ REPORTS := $(OUT)/reports
 FIGURES := $(OUT)/figures
 BIN := .build/release
 CHAPTER_ARGS = --profile $(PROFILE) --results $(RESULTS) --reports $(REPORTS) --figures $(FIGURES)
-CHAPTERS := tokenization depth
+CHAPTERS := tokenization position-encodings depth
 
-.PHONY: help all deps build test smoke bench report figures check-data clean clean-results $(addprefix chapter-,$(CHAPTERS))
+.PHONY: help all deps build test smoke bench report figures check-data slurm-check clean clean-results $(addprefix chapter-,$(CHAPTERS))
 
 help: ## list the targets
 	@echo "GeneCoding make targets (PROFILE=$(PROFILE), GUE_DIR=$(GUE_DIR)):"
@@ -77,6 +77,9 @@ smoke: ## every chapter end to end at the smoke profile (a few minutes), into bu
 
 bench: build ## measure the engine, the tokenizer, PyTorch and HF tokenizers; writes bench/
 	$(BIN)/genecoding bench --threads 2 --seconds 8
+
+slurm-check: build check-data ## chapter 1's smoke grid through a private one-node Slurm started here, rendered from the store after
+	BIN=$(BIN) GUE_DIR=$(GUE_DIR) bash scripts/slurm-check.sh
 
 clean: ## remove build products (keeps results)
 	rm -rf .build build/smoke

@@ -92,8 +92,14 @@ public final class Notebook {
 
     // MARK: running
 
-    /// Every run of the grid, from the store when it is there, else trained now.
+    /// Every run of the grid, from the store when it is there, else trained now. With
+    /// GENECODING_BACKEND=manifest or slurm (`GridBackend`) the missing runs are written to a
+    /// manifest (and submitted) instead, and the chapter stops here without a report.
     public func run(_ runs: [Run]) throws -> [RunRecord] {
+        if let handedOff = try GridBackend.fromEnvironment().handOff(runs, source: name, executor: executor, threadsPerRun: threads) {
+            FileHandle.standardError.write(Data("\(name): \(handedOff)\n".utf8))
+            exit(GridBackend.handedOffExitStatus)
+        }
         let results = try executor.executeAll(runs, workers: workers, threadsPerRun: threads)
         records.append(contentsOf: results)
         return results

@@ -1,0 +1,108 @@
+// A rough guess, before training, of how long a run will take: what a cluster job has to ask for.
+//
+// It is an estimate and says so everywhere it is printed. The model is the usual count of
+// multiply-adds (MACs) of an encoder, with the rate measured on this project's engine:
+//
+//   per token and layer, forward:  4C² (Q, K, V, output projections) + 2CF (feed-forward) + 2TC (attention)
+//   training step:                 3 × forward (backward costs about twice the forward)
+//   evaluation pass:               half a training step per token (forward only, but less efficient than
+//                                  training batches in our measurements)
+//
+// Evaluation happens every epoch on the dev split and on a sample of the training split (the
+// trainer's `trainScoreSample`), and once on the test split and on each test crop.
+//
+// Calibration (default profile, 2-core VM shared with other jobs, one thread): prom_300_tata with
+// 1-mers (T = 302, 1,000 sequences, 4 epochs) trains at ~5 GMAC/s and spends 1.5-2 times its
+// training time in total; short-sequence runs reach ~12 GMAC/s. At `macsPerSecondPerThread` the
+// tata run is estimated at 7.5 minutes against 4.5 and 6.5 measured (two seeds; a test holds the
+// estimate above them); cheap runs are overestimated more, their fixed overhead dominating.
+// Threads beyond the first count `extraThreadEfficiency` each: small matrices split poorly.
+// What a job asks for is twice the estimate (`timeLimit`), and `--time` overrides it.
+import Foundation
+
+public enum RunCostEstimate {
+    /// Sustained multiply-adds per second on one thread; below what we measured, on purpose.
+    public static let macsPerSecondPerThread = 4e9
+    /// What each thread beyond the first adds, as a fraction of the first.
+    public static let extraThreadEfficiency = 0.6
+    /// Process start, reading and hashing the data, learning a BPE vocabulary, tokenizer statistics.
+    public static let overheadSeconds = 30.0
+    /// The trainer scores this many training examples per epoch (`TrainingSettings.trainScoreSample`).
+    static let trainScoreSample = TrainingSettings(epochs: 1, batchSize: 1, optimizer: .paper).trainScoreSample
+
+    /// What the estimate needs to know of a task: split sizes and the longest sequence.
+    public struct TaskSize: Sendable, Hashable {
+        public var trainRows: Int
+        public var devRows: Int
+        public var testRows: Int
+        /// Longest training sequence, in bases.
+        public var longestBases: Int
+
+        public init(trainRows: Int, devRows: Int, testRows: Int, longestBases: Int) {
+            self.trainRows = trainRows
+            self.devRows = devRows
+            self.testRows = testRows
+            self.longestBases = longestBases
+        }
+
+        public init(_ task: GUETask) {
+            self.init(trainRows: task.train.count, devRows: task.dev.count, testRows: task.test.count,
+                      longestBases: task.train.summary.longest)
+        }
+    }
+
+    /// Bases per token, for sequence length in tokens. BPE's is a typical value for DNA vocabularies
+    /// of 4,096 entries (4-5 bases); we take the low end, which makes sequences longer, runs dearer.
+    static func basesPerToken(_ tokenizer: TokenizerSpec) -> Double {
+        switch tokenizer {
+        case let .kmer(k, overlapping): return overlapping ? 1 : Double(k)
+        case .bpe, .file: return 4
+        }
+    }
+
+    /// Tokens per model input (with [CLS] and [SEP]), as the longest training sequence makes them:
+    /// batches are padded to their longest member, so the longest is the right length to count.
+    public static func tokensPerSequence(_ run: Run, _ task: TaskSize) -> Int {
+        let bases = min(task.longestBases, run.trainCrop ?? .max)
+        let tokens = Int((Double(bases) / basesPerToken(run.tokenizer)).rounded(.up)) + 2
+        return min(tokens, run.maxTokens)
+    }
+
+    /// Multiply-adds of one training step on one token, over all layers.
+    public static func trainingMACsPerToken(_ run: Run, tokens: Int) -> Double {
+        let c = Double(run.width), f = Double(run.feedForwardWidth), t = Double(tokens)
+        let forward = 4 * c * c + 2 * c * f + 2 * t * c
+        return Double(run.layers) * 3 * forward
+    }
+
+    /// Estimated wall seconds of `run` on `threads` threads. A guess with a margin, not a measurement.
+    public static func seconds(_ run: Run, task: TaskSize, threads: Int) -> Double {
+        let train = min(task.trainRows, run.trainLimit ?? .max)
+        let dev = min(task.devRows, run.devLimit ?? .max)
+        let test = min(task.testRows, run.testLimit ?? .max)
+        let trainedSequences = Double(run.epochs * train)
+        let evaluatedSequences = Double(run.epochs * (min(train, trainScoreSample) + dev) + test * (1 + (run.testCrops?.count ?? 0)))
+        let tokens = tokensPerSequence(run, task)
+        let macs = (trainedSequences + 0.5 * evaluatedSequences) * Double(tokens) * trainingMACsPerToken(run, tokens: tokens)
+        return overheadSeconds + macs / (macsPerSecondPerThread * speedup(threads: threads))
+    }
+
+    /// The time limit to request for runs estimated at `seconds`: twice the estimate (a run killed
+    /// at its limit loses up to an epoch, resumed from its checkpoint when resubmitted), rounded up
+    /// to 5 minutes, at least 10 minutes.
+    public static func timeLimit(forEstimate seconds: Double) -> Int {
+        let doubled = Int((2 * seconds).rounded(.up))
+        let step = 300
+        return max(600, (doubled + step - 1) / step * step)
+    }
+
+    /// An estimate made for `fromThreads` threads, for `toThreads` threads (overhead unchanged).
+    public static func rescale(_ seconds: Double, fromThreads: Int, toThreads: Int) -> Double {
+        overheadSeconds + max(0, seconds - overheadSeconds) * speedup(threads: fromThreads) / speedup(threads: toThreads)
+    }
+
+    /// How many times faster than one thread `threads` threads compute.
+    static func speedup(threads: Int) -> Double {
+        1 + extraThreadEfficiency * Double(max(threads, 1) - 1)
+    }
+}

@@ -1,0 +1,313 @@
+// genecoding grid: a chapter's grid (or any list of runs) trained elsewhere, through a manifest
+// of the runs the result store lacks: by a Slurm job array, or here.
+import ArgumentParser
+import Foundation
+import GeneCoding
+
+struct Grid: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a grid on a Slurm cluster (or elsewhere) through a manifest of its missing runs.",
+        discussion: """
+        A manifest lists the runs of a grid that the result store lacks. Each task
+        of a Slurm job array trains one of them and writes its record into that
+        store (a folder every node shares), so the chapter, run again afterwards,
+        renders its report from the store without training anything.
+
+        On the cluster, from the repository on the shared file system (R is the
+        shared result store, M = R/grids/01-tokenization.json):
+          GENECODING_BACKEND=manifest .build/release/Chapter01Tokenization --results R
+          genecoding grid submit --manifest M --partition cpu
+          genecoding grid status --manifest M
+          genecoding grid resubmit --manifest M      (only if some failed)
+          .build/release/Chapter01Tokenization --results R
+
+        GENECODING_BACKEND=slurm makes the manifest and submits it in one step.
+        Without Slurm, `genecoding grid local --manifest M` trains it here.
+        """,
+        subcommands: [MakeManifest.self, Submit.self, Resubmit.self, Status.self, RunOne.self, Local.self])
+}
+
+struct ManifestOption: ParsableArguments {
+    @Option(help: "The grid manifest (JSON).") var manifest: String
+}
+
+/// What the array asks Slurm for. Unset options fall back to GENECODING_SLURM_* variables.
+struct SlurmArguments: ParsableArguments {
+    @Option(help: "Partition (default: the cluster's).") var partition: String?
+    @Option(help: "Account to charge.") var account: String?
+    @Option(help: "Time limit per task, as sbatch takes it, e.g. 2:00:00 (default: twice the estimate of the dearest run).")
+    var time: String?
+    @Option(help: "CPUs per task, also the run's threads (default: the manifest's threads per run).") var cpus: Int?
+    @Option(help: "Memory per task, as sbatch takes it, e.g. 4G (default: the cluster's).") var mem: String?
+    @Option(help: "At most this many tasks at once.") var maxRunning: Int?
+    @Option(help: "A further sbatch option for the script, e.g. --sbatch-option=--qos=long (repeatable).")
+    var sbatchOption: [String] = []
+    @Option(help: "The genecoding executable the tasks run (default: this one).") var executable: String?
+    @Flag(help: "Write the script, do not submit it.") var dryRun = false
+
+    func options() throws -> SlurmOptions {
+        var o = try SlurmOptions.fromEnvironment(ProcessInfo.processInfo.environment)
+        if let partition { o.partition = partition }
+        if let account { o.account = account }
+        if let time { o.time = time }
+        if let cpus { o.cpusPerTask = cpus }
+        if let mem { o.memory = mem }
+        if let maxRunning { o.maxRunning = maxRunning }
+        o.extra += sbatchOption
+        try o.validate()
+        return o
+    }
+
+    func submission(manifest: String) throws -> GridSubmission {
+        GridSubmission(manifest: manifest, options: try options(),
+                       executable: try executable ?? GridBackend.genecodingExecutable())
+    }
+}
+
+// MARK: - manifest
+
+struct MakeManifest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifest",
+        abstract: "Write the manifest of a chapter's missing runs, or of a JSON list of runs.",
+        discussion: """
+        A chapter's grid (the same as running the chapter with
+        GENECODING_BACKEND=manifest; the manifest defaults to R/grids/<chapter>.json):
+          genecoding grid manifest --chapter .build/release/Chapter01Tokenization \\
+            -- --profile smoke --results R
+        Any list of runs (a JSON array of runs, as `genecoding train --json`
+        prints them under "run"):
+          genecoding grid manifest --runs runs.json --manifest grid.json --results R
+        """)
+
+    @Option(help: "A chapter executable; its arguments follow `--`.") var chapter: String?
+    @Option(help: "A JSON array of runs.") var runs: String?
+    @Option(help: "The manifest to write (default for a chapter: <results>/grids/<chapter>.json).") var manifest: String?
+    @Option(help: "With --runs: GUE folder (default: $GUE_DIR).") var gue: String?
+    @Option(help: "With --runs: result store folder.") var results: String = "results"
+    @Option(help: "With --runs: threads per run.") var threads: Int = 1
+    @Argument(parsing: .postTerminator, help: "The chapter's arguments (after --).") var chapterArguments: [String] = []
+
+    func validate() throws {
+        guard (chapter == nil) != (runs == nil) else { throw ValidationError("give either --chapter or --runs") }
+        if runs != nil, manifest == nil { throw ValidationError("--runs needs --manifest") }
+        if runs != nil, !chapterArguments.isEmpty { throw ValidationError("arguments after -- are for --chapter") }
+        guard threads > 0 else { throw ValidationError("--threads takes a positive number") }
+    }
+
+    func run() throws {
+        try reported {
+            if let chapter { try runChapter(chapter) } else { try writeRuns(runs!) }
+        }
+    }
+
+    /// The chapter itself decides its grid: run it with the manifest backend.
+    private func runChapter(_ chapter: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chapter)
+        process.arguments = chapterArguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["GENECODING_BACKEND"] = "manifest"
+        if let manifest { environment["GENECODING_MANIFEST"] = manifest }
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        switch process.terminationStatus {
+        case GridBackend.handedOffExitStatus:
+            return  // the chapter said where the manifest is
+        case 0:
+            print("Nothing is missing from the store: the chapter rendered its report and no manifest was written.")
+        case let status:
+            throw ExitCode(status)
+        }
+    }
+
+    private func writeRuns(_ file: String) throws {
+        guard let data = FileManager.default.contents(atPath: file) else { throw InputError(file: file, "cannot read it") }
+        let list: [Run]
+        do { list = try JSONDecoder().decode([Run].self, from: data) } catch {
+            throw InputError(file: file, "not a JSON array of runs: \(error)")
+        }
+        let gue = try gue.map { GUE(root: URL(fileURLWithPath: $0)) } ?? GUE.fromEnvironment()
+        let executor = RunExecutor(gue: gue, store: ResultStore(root: URL(fileURLWithPath: results)))
+        let grid = try GridManifest.pending(list, executor: executor, source: URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent,
+                                            renderCommand: [], threadsPerRun: threads)
+        try grid.write(to: manifest!)
+        print("\(list.count) runs, \(grid.runs.count) missing from the store: wrote \(manifest!)")
+    }
+}
+
+// MARK: - submit, resubmit
+
+struct Submit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Submit the manifest's runs to Slurm as one job array (sbatch --array), one task per run.",
+        discussion: """
+        Submits every run that is not done and not already waiting or running in an
+        earlier job, so submitting twice trains nothing twice. For a manifest
+        NAME.json it writes the script NAME.submit-N.sbatch, whose tasks read a
+        frozen copy NAME.submit-N.json and log to NAME.logs/<job>_<index>.out, and
+        records the job in NAME.jobs.json for `grid status`. Unset options fall
+        back to GENECODING_SLURM_* variables; sbatch's own (SBATCH_ACCOUNT,
+        SBATCH_QOS, ...) apply as usual.
+        """)
+    @OptionGroup var manifest: ManifestOption
+    @OptionGroup var slurm: SlurmArguments
+
+    func run() throws {
+        try reported { try submitAndReport(slurm.submission(manifest: manifest.manifest), .notStarted, dryRun: slurm.dryRun) }
+    }
+}
+
+struct Resubmit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Submit again, as a new array, only the runs whose tasks failed.",
+        discussion: """
+        A failed run is one whose task ended (failed, timed out, cancelled, out of
+        memory, node failure) without leaving a record in the store. The new array
+        lists exactly those indices (e.g. --array=3,7-9). A run stopped at its time
+        limit resumes from its last finished epoch. Runs never submitted are left
+        to `grid submit`.
+        """)
+    @OptionGroup var manifest: ManifestOption
+    @OptionGroup var slurm: SlurmArguments
+
+    func run() throws {
+        try reported { try submitAndReport(slurm.submission(manifest: manifest.manifest), .failedOnly, dryRun: slurm.dryRun) }
+    }
+}
+
+private func submitAndReport(_ submission: GridSubmission, _ selection: GridSubmission.Selection, dryRun: Bool) throws {
+    let outcome = try submission.submit(selection, dryRun: dryRun)
+    print("Before: " + GridStatus.summary(outcome.before) + ".")
+    guard let script = outcome.script else {
+        print(selection == .failedOnly ? "No failed run to submit again." : "Nothing to submit: every run is done, waiting or running.")
+        return
+    }
+    print("Script: \(script) (array \(Slurm.indexList(outcome.indices)), \(outcome.indices.count) task\(outcome.indices.count == 1 ? "" : "s"), time \(outcome.time ?? "?") each)")
+    for note in outcome.notes { print("Note: " + note) }
+    let manifest = Slurm.shellWord(submission.files.manifest)
+    if let job = outcome.jobID {
+        print("Submitted job array \(job). Follow it with: genecoding grid status --manifest \(manifest)")
+    } else {
+        print("Dry run: not submitted. Submit it with: genecoding grid \(selection == .failedOnly ? "resubmit" : "submit") --manifest \(manifest) (without --dry-run)")
+    }
+}
+
+// MARK: - status
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show which runs of a manifest are done, running, pending, failed or not submitted.",
+        discussion: """
+        Reads the result store first, then asks Slurm (scontrol) about the jobs
+        recorded beside the manifest, and reads the tasks' logs once Slurm has
+        forgotten a job (MinJobAge). `pending` is a task waiting in Slurm's queue.
+        """)
+    @OptionGroup var manifest: ManifestOption
+    @Flag(help: "List the done runs too.") var all = false
+    @Flag(help: "Exit with status 1 unless every run is done.") var requireDone = false
+
+    func run() throws {
+        try reported {
+            let files = GridFiles(manifest: manifest.manifest)
+            let grid = try GridManifest(contentsOf: files.manifest)
+            let jobs = try GridJobs(contentsOf: files.jobs)
+            let statuses = GridStatus.of(grid, files: files, jobs: jobs, slurm: SlurmClient.system.showJob)
+            print("\(grid.source): " + GridStatus.summary(statuses) + ".")
+            print("Results: \(Set(grid.runs.map(\.results)).sorted().joined(separator: ", "))")
+            for submission in jobs.submissions {
+                print("Job \(submission.jobID): \(submission.tasks.count) task\(submission.tasks.count == 1 ? "" : "s") "
+                      + "(array \(Slurm.indexList(submission.tasks.map(\.index)))), submitted \(ISO8601DateFormatter().string(from: submission.submitted))")
+            }
+            for s in statuses where all || s.state != .done || s.detail != nil {
+                var line = "  " + s.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%4d  ", s.index) + s.label
+                if let task = s.task { line += "  [\(task)]" }
+                if let detail = s.detail { line += "  \(detail)" }
+                print(line)
+                if s.state == .failed, let log = s.log { print("              log: \(log)") }
+            }
+            let counts = GridStatus.counts(statuses)
+            if counts[.done] == statuses.count {
+                print("Every run is done." + (grid.renderCommand.isEmpty ? ""
+                    : " Render the chapter from the store with: " + grid.renderCommand.map(Slurm.shellWord).joined(separator: " ")))
+            } else if (counts[.failed] ?? 0) > 0 {
+                print("Submit the failed runs again with: genecoding grid resubmit --manifest \(Slurm.shellWord(files.manifest))")
+            } else if (counts[.unsubmitted] ?? 0) > 0 {
+                print("Submit the runs not yet submitted with: genecoding grid submit --manifest \(Slurm.shellWord(files.manifest))")
+            }
+            if requireDone, counts[.done] != statuses.count { throw ExitCode(1) }
+        }
+    }
+}
+
+// MARK: - run-one, local
+
+struct RunOne: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-one",
+        abstract: "Train run INDEX of a manifest into its result store (what each array task does).",
+        discussion: """
+        Checks first that the run's key, computed from the data this node sees, is
+        the manifest's: a node reading other data would store a result the chapter
+        never finds. A run already in the store is not trained again; an
+        interrupted one resumes from its last epoch. A run that diverges is
+        recorded as failed (its result) and exits with status 0.
+        """)
+    @OptionGroup var manifest: ManifestOption
+    @Option(help: "The run's position in the manifest (Slurm: $SLURM_ARRAY_TASK_ID).") var index: Int
+    @Option(help: "Threads (default: $SLURM_CPUS_PER_TASK, else the manifest's threads per run).") var threads: Int?
+
+    func run() throws {
+        try reported {
+            let grid = try GridManifest(contentsOf: manifest.manifest)
+            let entry = try grid.entry(at: index)
+            let threads = threads ?? ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap { Int($0) } ?? grid.threadsPerRun
+            guard threads > 0 else { throw ValidationError("--threads takes a positive number") }
+            ComputeThreads.set(threads)
+            let executor = RunExecutor(gue: GUE(root: URL(fileURLWithPath: entry.gue)), store: ResultStore(root: URL(fileURLWithPath: entry.results)))
+            print("run \(index) of \(grid.runs.count) in \(manifest.manifest): \(entry.label), \(threads) thread\(threads == 1 ? "" : "s"), "
+                  + "estimated \(Format.duration(RunCostEstimate.rescale(entry.estimatedSeconds, fromThreads: grid.threadsPerRun, toThreads: threads)))")
+            fflush(stdout)  // before any error: a task's log is read from its last lines
+            let key = try executor.key(entry.run)
+            guard key == entry.key else {
+                throw ValidationError("run \(index) has key \(key) here but \(entry.key) in the manifest: this node sees other data files "
+                                      + "or another engine version (\(engineVersion)) than where the manifest was made")
+            }
+            let stored = executor.store.record(key) != nil
+            let record = try executor.execute(entry.run, threads: threads)
+            print(RecordSummary(record, reused: stored).text)
+            print("stored: \(executor.store.recordURL(key).path)")
+        }
+    }
+}
+
+struct Local: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a manifest's missing runs on this machine, several side by side.")
+    @OptionGroup var manifest: ManifestOption
+    @Option(help: "Runs side by side (default: as many as the cores hold at --threads each).") var workers: Int?
+    @Option(help: "Threads per run (default: the manifest's).") var threads: Int?
+
+    func run() throws {
+        try reported {
+            let grid = try GridManifest(contentsOf: manifest.manifest)
+            let threads = threads ?? grid.threadsPerRun
+            let workers = workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(threads, 1))
+            guard threads > 0, workers > 0 else { throw ValidationError("--workers and --threads take positive numbers") }
+            // Entries normally share one GUE folder and one store; train each group with its own executor.
+            let groups = Dictionary(grouping: grid.runs) { "\($0.gue)\n\($0.results)" }
+            for (_, entries) in groups.sorted(by: { $0.key < $1.key }) {
+                let executor = RunExecutor(gue: GUE(root: URL(fileURLWithPath: entries[0].gue)),
+                                           store: ResultStore(root: URL(fileURLWithPath: entries[0].results)))
+                _ = try executor.executeAll(entries.map(\.run), workers: workers, threadsPerRun: threads)
+            }
+            let files = GridFiles(manifest: manifest.manifest)
+            let statuses = GridStatus.of(grid, files: files, jobs: try GridJobs(contentsOf: files.jobs), slurm: { _ in .forgotten })
+            print("\(grid.source): " + GridStatus.summary(statuses) + ".")
+            if GridStatus.counts(statuses)[.done] == statuses.count, !grid.renderCommand.isEmpty {
+                print("Render the chapter from the store with: " + grid.renderCommand.map(Slurm.shellWord).joined(separator: " "))
+            }
+        }
+    }
+}
