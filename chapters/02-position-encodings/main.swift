@@ -355,7 +355,7 @@ func capitalised(_ verdict: Verdict) -> Verdict {
     v.evidence = v.evidence.prefix(1).uppercased() + v.evidence.dropFirst()
     return v
 }
-func notTested(_ claim: String, _ why: String) -> Verdict { Verdict(claim: claim, status: .notReproduced, evidence: "Not tested: \(why).") }
+func notTested(_ claim: String, _ why: String) -> Verdict { Verdict(claim: claim, status: .notTested, evidence: "Not tested: \(why).") }
 /// The rival with the higher (or lower) mean on a task, among `among`.
 func pick(_ among: [PositionEncoding], _ task: String, highest: Bool, _ score: (String, PositionEncoding) -> CellScore) -> PositionEncoding {
     among.max { highest ? mean(score(task, $0)) < mean(score(task, $1)) : mean(score(task, $0)) > mean(score(task, $1)) }!

@@ -282,7 +282,7 @@ if peak != shallowest && !completeTasks.isEmpty {
                                 a: layers(peak), b: layers(shallowest),
                                 pairs: completeTasks.map { ($0, cell($0, peak), cell($0, shallowest)) })
 } else {
-    gainVerdict = Verdict(claim: "Performance improves significantly with depth", status: .notReproduced,
+    gainVerdict = Verdict(claim: "Performance improves significantly with depth", status: .notTested,
                           evidence: "Not tested: this profile has fewer than two depths or no task with a score at every depth.")
 }
 
@@ -295,8 +295,8 @@ let slightDrops = plateauComparisons.filter { $0 == .clearlyWorse }.count - larg
 let flat = plateauPairs.count - clearGains - largeDrops
 let plateauVerdict = Verdict(
     claim: "Performance plateaus or slightly degrades at \(layers(deepest)) (against \(layers(belowDeepest)))",
-    status: plateauPairs.isEmpty || deepest == belowDeepest || clearGains >= majority ? .notReproduced
-        : flat >= majority ? .reproduced : .partly,
+    status: plateauPairs.isEmpty || deepest == belowDeepest ? .notTested
+        : clearGains >= majority ? .notReproduced : flat >= majority ? .reproduced : .partly,
     evidence: "\(layers(deepest)) against \(layers(belowDeepest)): clearly better on \(clearGains) of \(plateauPairs.count) tasks, "
         + "clearly worse by at most \(Format.fixed(slightDrop, 2)) MCC on \(slightDrops), by more on \(largeDrops), "
         + "within noise on \(plateauPairs.count - clearGains - slightDrops - largeDrops). Test MCC: "
@@ -314,7 +314,7 @@ let explained = Set(wider).union(worseFit).count
 func trainMCC(_ task: String, _ depth: Int) -> String { Format.fixed(trainCell(task, depth).mean, 3) }
 let explanationVerdict = Verdict(
     claim: "The \(deepest)-layer models overfit or are harder to optimise than the \(belowDeepest)-layer ones",
-    status: completeTasks.isEmpty || deepest == belowDeepest ? .notReproduced
+    status: completeTasks.isEmpty || deepest == belowDeepest ? .notTested
         : explained >= majority ? .reproduced : explained > 0 ? .partly : .notReproduced,
     evidence: "Train − dev MCC gap after the last epoch clearly wider at \(layers(deepest)) on \(wider.count) of \(completeTasks.count) tasks"
         + (wider.isEmpty ? "" : " (\(wider.joined(separator: ", ")))") + ", clearly narrower on \(narrower.count); "

@@ -303,6 +303,8 @@ public struct Table: Sendable, Equatable {
     /// `0.512`, `-3`, `1,024`, `0.512 ± 0.013`, `12.5%`, `1.2e-4`, `3.4 s`, `1 h 02 min`, `12 MiB`,
     /// `12.3k`, `NaN`. Labels that start with a digit, like `3-mer` or `6 layers`, do not.
     public static func isNumeric(_ cell: String) -> Bool {
+        // A bold number (a table's best cell) is still a number.
+        if cell.count > 4, cell.hasPrefix("**"), cell.hasSuffix("**") { return isNumeric(String(cell.dropFirst(2).dropLast(2))) }
         let words = cell.split(separator: " ").map(String.init)
         guard let first = words.first, isNumberWord(first) else { return false }
         return words.dropFirst().allSatisfy { isNumberWord($0) || units.contains($0) || $0 == "±" }

@@ -14,6 +14,8 @@ public struct Verdict: Codable, Sendable {
         case reproduced = "reproduced"
         case partly = "partly reproduced"
         case notReproduced = "not reproduced"
+        /// This rendering holds no data that bears on the claim (a task list without such tasks, say).
+        case notTested = "not tested"
     }
 
     public var claim: String
@@ -31,7 +33,8 @@ public struct Verdict: Codable, Sendable {
 /// Test MCC of one cell of a grid over its seeds.
 public struct CellScore: Codable, Sendable {
     public var values: [Double]
-    public var mean: Double { Statistics.mean(values) }
+    /// NaN for a cell without results (all its runs failed), so tables show it and averages skip it.
+    public var mean: Double { values.isEmpty ? .nan : Statistics.mean(values) }
     public var deviation: Double { values.count > 1 ? Statistics.standardDeviation(values) : 0 }
     public var count: Int { values.count }
 
@@ -65,7 +68,7 @@ extension Verdict {
         let higher = comparisons.filter { $0 == .clearlyBetter || $0 == .better }.count
         let majority = pairs.count / 2 + 1
         let status: Status
-        if pairs.isEmpty { status = .notReproduced }
+        if pairs.isEmpty { status = .notTested }
         else if clearlyBetter >= majority && clearlyWorse == 0 { status = .reproduced }
         else if higher >= majority || clearlyBetter > 0 { status = .partly }
         else { status = .notReproduced }
