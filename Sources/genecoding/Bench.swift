@@ -16,7 +16,7 @@ struct Bench: ParsableCommand {
             let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, repository: repository) { print($0) }
             let json = URL(fileURLWithPath: output).appendingPathComponent("results.json")
-            try AtomicFile.write(try JSONEncoder.pretty.encode(report), to: json.path)
+            try AtomicFile.write(try ResultStore.encoder.encode(report), to: json.path)
             let page = BenchmarkSuite.markdown(report, path: URL(fileURLWithPath: output).appendingPathComponent("RESULTS.md").path)
             let provenance = Provenance.current(profile: "bench", seeds: [1], threads: threads).finished(at: Date())
             try page.write(provenance: provenance)

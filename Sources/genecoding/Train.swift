@@ -63,7 +63,7 @@ struct Train: ParsableCommand {
             let stored = executor.store.record(key) != nil
             let record = try executor.execute(run, threads: threads)
             if json {
-                print(String(decoding: try JSONEncoder.pretty.encode(record), as: UTF8.self))
+                print(String(decoding: try ResultStore.encoder.encode(record), as: UTF8.self))
                 return
             }
             print(RecordSummary(record, reused: stored).text)
@@ -71,16 +71,6 @@ struct Train: ParsableCommand {
             if record.status == .done { print("model:  \(executor.store.checkpointDirectory(key).path)/model.safetensors") }
         }
     }
-}
-
-extension JSONEncoder {
-    static let pretty: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.dateEncodingStrategy = .iso8601
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }()
 }
 
 /// A few readable lines about a run's record.

@@ -51,7 +51,7 @@ for name in book.tasks {
     let t = try book.executor.task(name)
     dataTable.append([Markdown.code(name) + (t.isReduced ? " (reduced)" : ""), "\(t.classCount)", "\(t.train.count)", "\(t.dev.count)",
                       "\(t.test.count)", "\(t.train.summary.shortest)–\(t.train.summary.longest)",
-                      "\(min(t.train.count, book.profile.trainLimit ?? .max)) / \(min(t.dev.count, book.profile.devLimit ?? .max)) / \(min(t.test.count, book.profile.testLimit ?? .max))"])
+                      book.usedExamples(t)])
 }
 book.table(dataTable, caption: "Last column: train / dev / test examples used at this profile (the first rows of each split).")
 let notes = book.taskNotes()

@@ -58,7 +58,7 @@ for name in book.tasks {
     let t = try book.executor.task(name)
     dataTable.append([Markdown.code(name) + (t.isReduced ? " (reduced)" : ""), "\(t.classCount)",
                       "\(t.train.summary.shortest)–\(t.train.summary.longest)",
-                      "\(min(t.train.count, book.profile.trainLimit ?? .max)) / \(min(t.dev.count, book.profile.devLimit ?? .max)) / \(min(t.test.count, book.profile.testLimit ?? .max))"])
+                      book.usedExamples(t)])
 }
 book.table(dataTable)
 let notes = book.taskNotes()

@@ -110,6 +110,12 @@ public final class Notebook {
         CellScore(records.filter { matches($0.run) && $0.status == .done }.compactMap { $0.outcome?.test.mcc })
     }
 
+    /// "train / dev / test" examples this profile uses of a task (the first rows of each split).
+    public func usedExamples(_ task: GUETask) -> String {
+        "\(min(task.train.count, profile.trainLimit ?? .max)) / \(min(task.dev.count, profile.devLimit ?? .max)) / "
+            + "\(min(task.test.count, profile.testLimit ?? .max))"
+    }
+
     /// The note of every reduced task used (PROVENANCE.md), to print next to its scores.
     public func taskNotes() -> [String] {
         tasks.compactMap { t in (try? executor.task(t))?.provenance.map { "`\(t)`: " + $0.split(separator: "\n").joined(separator: " ") } }

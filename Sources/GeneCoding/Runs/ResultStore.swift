@@ -53,7 +53,8 @@ public struct ResultStore: Sendable {
         }
     }
 
-    static let encoder: JSONEncoder = {
+    /// Sorted keys, ISO dates, non-finite numbers as strings: the format of every JSON file we write.
+    public static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
         e.dateEncodingStrategy = .iso8601

@@ -61,13 +61,13 @@ public struct SafetensorsFile: Sendable, Equatable {
         var json = "{"
         var members: [String] = []
         if !metadata.isEmpty {
-            let pairs = metadata.keys.sorted(by: SafetensorsFile.nameOrder).map { Self.jsonString($0) + ":" + Self.jsonString(metadata[$0]!) }
-            members.append(Self.jsonString(SafetensorsFile.metadataKey) + ":{" + pairs.joined(separator: ",") + "}")
+            let pairs = metadata.keys.sorted(by: SafetensorsFile.nameOrder).map { JSONText.string($0) + ":" + JSONText.string(metadata[$0]!) }
+            members.append(JSONText.string(SafetensorsFile.metadataKey) + ":{" + pairs.joined(separator: ",") + "}")
         }
         var offset = 0
         for tensor in tensors {
             let end = offset + tensor.values.count * 4
-            members.append(Self.jsonString(tensor.name) + ":{\"dtype\":\"F32\",\"shape\":["
+            members.append(JSONText.string(tensor.name) + ":{\"dtype\":\"F32\",\"shape\":["
                 + tensor.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
@@ -290,24 +290,4 @@ extension SafetensorsFile {
         return Float(bitPattern: sign | UInt32(exponent - 15 + 127) << 23 | mantissa << 13)
     }
 
-    /// A JSON string literal as serde_json writes it: quotes, backslashes and control characters
-    /// escaped, everything else (`/` and non-ASCII included) as is.
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
 }

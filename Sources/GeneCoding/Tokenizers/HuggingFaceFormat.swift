@@ -115,7 +115,7 @@ extension BPETokenizer {
         json += "  \"padding\": null,\n"
         json += "  \"added_tokens\": [\n"
         json += SpecialToken.allCases.map { special in
-            "    {\"id\": \(special.rawValue), \"content\": \(jsonString(special.text)), \"single_word\": false, "
+            "    {\"id\": \(special.rawValue), \"content\": \(JSONText.string(special.text)), \"single_word\": false, "
                 + "\"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": true}"
         }.joined(separator: ",\n")
         json += "\n  ],\n"
@@ -126,17 +126,17 @@ extension BPETokenizer {
         json += "  \"model\": {\n"
         json += "    \"type\": \"BPE\",\n"
         json += "    \"dropout\": null,\n"
-        json += "    \"unk_token\": \(jsonString(SpecialToken.unknown.text)),\n"
+        json += "    \"unk_token\": \(JSONText.string(SpecialToken.unknown.text)),\n"
         json += "    \"continuing_subword_prefix\": null,\n"
         json += "    \"end_of_word_suffix\": null,\n"
         json += "    \"fuse_unk\": false,\n"
         json += "    \"byte_fallback\": false,\n"
         json += "    \"ignore_merges\": false,\n"
         json += "    \"vocab\": {\n"
-        json += tokens.enumerated().map { "      \(jsonString($1)): \($0)" }.joined(separator: ",\n")
+        json += tokens.enumerated().map { "      \(JSONText.string($1)): \($0)" }.joined(separator: ",\n")
         json += "\n    },\n"
         json += "    \"merges\": [\n"
-        json += merges.map { "      [\(jsonString($0.left)), \(jsonString($0.right))]" }.joined(separator: ",\n")
+        json += merges.map { "      [\(JSONText.string($0.left)), \(JSONText.string($0.right))]" }.joined(separator: ",\n")
         json += "\n    ]\n"
         json += "  }\n"
         json += "}\n"
@@ -148,7 +148,7 @@ extension BPETokenizer {
         let classification = SpecialToken.classification
         let separator = SpecialToken.separator
         func special(_ token: SpecialToken, typeId: Int) -> String {
-            "{\"SpecialToken\": {\"id\": \(jsonString(token.text)), \"type_id\": \(typeId)}}"
+            "{\"SpecialToken\": {\"id\": \(JSONText.string(token.text)), \"type_id\": \(typeId)}}"
         }
         func sequence(_ id: String, typeId: Int) -> String {
             "{\"Sequence\": {\"id\": \"\(id)\", \"type_id\": \(typeId)}}"
@@ -156,7 +156,7 @@ extension BPETokenizer {
         let single = [special(classification, typeId: 0), sequence("A", typeId: 0), special(separator, typeId: 0)]
         let pair = single + [sequence("B", typeId: 1), special(separator, typeId: 1)]
         let specials = [classification, separator].map { token in
-            "\(jsonString(token.text)): {\"id\": \(jsonString(token.text)), \"ids\": [\(token.rawValue)], \"tokens\": [\(jsonString(token.text))]}"
+            "\(JSONText.string(token.text)): {\"id\": \(JSONText.string(token.text)), \"ids\": [\(token.rawValue)], \"tokens\": [\(JSONText.string(token.text))]}"
         }
         return "{\"type\": \"TemplateProcessing\", "
             + "\"single\": [\(single.joined(separator: ", "))], "
@@ -165,20 +165,3 @@ extension BPETokenizer {
     }()
 }
 
-/// A JSON string literal.
-private func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
-}
