@@ -109,7 +109,7 @@ try book.figure(BarChart(name: "01-mcc-by-tokenizer", title: "Test MCC by tokeni
                          xLabel: "task", yLabel: "test MCC (mean ± sd over seeds)", categories: book.tasks,
                          groups: tokenizers.map { t in
                              BarChart.Group(name: columnName(t), means: book.tasks.map { cell($0, t).mean },
-                                            deviations: book.tasks.map { cell($0, t).count > 1 ? cell($0, t).deviation : nil })
+                                            deviations: book.tasks.map { cell($0, t).errorBar })
                          }),
                 alt: "grouped bars of test MCC per task and tokenizer")
 try book.figure(BarChart(name: "01-tokens-per-sequence", title: "Tokens per sequence (\(book.profile.name) profile)",

@@ -116,7 +116,6 @@ func cell(_ task: String, _ encoding: PositionEncoding) -> CellScore {
     book.score(records) { $0.task == task && $0.positionEncoding == encoding }
 }
 /// A cell's mean, NaN when it has no finished run.
-func mean(_ score: CellScore) -> Double { score.count > 0 ? score.mean : .nan }
 func average(_ values: [Double]) -> Double { values.isEmpty ? .nan : Statistics.mean(values) }
 /// Tasks with a score for every encoding: the only ones averaged over or used in verdicts.
 let completeTasks = book.tasks.filter { task in encodings.allSatisfy { cell(task, $0).count > 0 } }
@@ -139,21 +138,21 @@ for task in book.tasks {
     mccTable.append([Markdown.code(task), isLocal(task) ? "local" : "long"]
                     + cells.map { $0.count > 0 && $0.mean == best ? Markdown.bold($0.text) : $0.text })
 }
-func meanOver(_ tasks: [String], _ encoding: PositionEncoding) -> Double { average(tasks.map { mean(cell($0, encoding)) }) }
+func meanOver(_ tasks: [String], _ encoding: PositionEncoding) -> Double { average(tasks.map { cell($0, encoding).mean }) }
 for (group, tasks) in [("local", completeTasks.filter(isLocal)), ("long", completeTasks.filter { !isLocal($0) }),
                        ("all", completeTasks)] where tasks.count > (group == "all" ? 0 : 1) {
     mccTable.append(["**mean over \(plural(tasks.count, "task"))**", group] + encodings.map { Format.fixed(meanOver(tasks, $0), 3) })
 }
 let bestCounts = encodings.map { e in
-    completeTasks.filter { task in encodings.map { mean(cell(task, $0)) }.max() == mean(cell(task, e)) }.count
+    completeTasks.filter { task in encodings.map { cell(task, $0).mean }.max() == cell(task, e).mean }.count
 }
 mccTable.append(["**tasks where best**", "all"] + bestCounts.map { "\($0)" })
 book.table(mccTable)
 try book.figure(BarChart(name: "02-mcc-by-encoding", title: "Test MCC by position encoding, BPE-\(vocabularySize) (\(book.profile.name) profile)",
                          xLabel: "task", yLabel: "test MCC (mean ± sd over seeds)", categories: book.tasks,
                          groups: encodings.map { e in
-                             BarChart.Group(name: encodingName(e), means: book.tasks.map { mean(cell($0, e)) },
-                                            deviations: book.tasks.map { cell($0, e).count > 1 ? cell($0, e).deviation : nil })
+                             BarChart.Group(name: encodingName(e), means: book.tasks.map { cell($0, e).mean },
+                                            deviations: book.tasks.map { cell($0, e).errorBar })
                          }),
                 alt: "grouped bars of test MCC per task and position encoding")
 if !completeTasks.isEmpty {
@@ -174,7 +173,7 @@ for other in encodings where other != .rope {
     pairTable.append([encodingName(other), "\(comparisons.filter { $0 == .clearlyBetter }.count)",
                       "\(comparisons.filter { $0 != .clearlyBetter && $0 != .clearlyWorse }.count)",
                       "\(comparisons.filter { $0 == .clearlyWorse }.count)",
-                      Format.fixed(average(completeTasks.map { mean(cell($0, .rope)) - mean(cell($0, other)) }), 3)])
+                      Format.fixed(average(completeTasks.map { cell($0, .rope).mean - cell($0, other).mean }), 3)])
 }
 book.table(pairTable, caption: "Counts of tasks, out of \(completeTasks.count).")
 
@@ -280,8 +279,8 @@ for task in extrapolationTasks {
     var table = Table(columns: [Table.Column("encoding")]
                       + (bases.map { "\($0) bp\($0 == trainedLength(task) ? " (trained)" : "")" } + ["change \(trainedLength(task)) → \(fullLength(task)) bp"])
                         .map { Table.Column($0, alignment: .right) })
-    let bestAtFull = encodings.map { mean(cropCell(task, $0, fullLength(task))) }.filter(\.isFinite).max()
-    let bestChange = encodings.map { mean(changeCell(task, $0)) }.filter(\.isFinite).max()
+    let bestAtFull = encodings.map { cropCell(task, $0, fullLength(task)).mean }.filter(\.isFinite).max()
+    let bestChange = encodings.map { changeCell(task, $0).mean }.filter(\.isFinite).max()
     for encoding in encodings {
         let cells = bases.map { cropCell(task, encoding, $0) }
         let change = changeCell(task, encoding)
@@ -303,8 +302,8 @@ for task in extrapolationTasks {
                               xLabel: "test sequence length (bp, log scale)", yLabel: "test MCC (mean ± sd over seeds)",
                               series: encodings.map { e in
                                   LineChart.Series(name: encodingName(e), x: bases.map(Double.init),
-                                                   y: bases.map { mean(cropCell(task, e, $0)) },
-                                                   deviations: bases.map { cropCell(task, e, $0).count > 1 ? cropCell(task, e, $0).deviation : nil })
+                                                   y: bases.map { cropCell(task, e, $0).mean },
+                                                   deviations: bases.map { cropCell(task, e, $0).errorBar })
                               },
                               logX: true, xTicks: bases.map(Double.init))),
                     alt: "test MCC against test sequence length on \(task), one line per position encoding")
@@ -315,7 +314,7 @@ for task in completeExtrapolationTasks {
     let belowControl = others.filter { Comparison.of(changeCell(task, $0), control) == .clearlyWorse }
     let aboveControl = others.filter { Comparison.of(changeCell(task, $0), control) == .clearlyBetter }
     book.paragraph("On \(Markdown.code(task)), from \(trainedLength(task)) to \(fullLength(task)) bp, the change in test MCC ranks "
-                   + ranking(encodings.map { (encodingName($0), mean(changeCell(task, $0))) })
+                   + ranking(encodings.map { (encodingName($0), changeCell(task, $0).mean) })
                    + ". Without positions the change is \(Format.fixed(control.mean, 3)), what the extra sequence alone is worth. "
                    + (belowControl.isEmpty ? "No encoding gains clearly less than that"
                       : "Clearly less: \(list(belowControl.map(encodingName))), which \(belowControl.count == 1 ? "pays" : "pay") for \(belowControl.count == 1 ? "its" : "their") positions at lengths not trained on")
@@ -324,9 +323,9 @@ for task in completeExtrapolationTasks {
                       ? "; within noise of it: \(list(others.filter { !belowControl.contains($0) && !aboveControl.contains($0) }.map(encodingName)))" : "")
                    + ".")
     // For scale: the same encodings trained on whole sequences (the main grid), when the task is in it.
-    let wholeTrained = encodings.map { mean(cell(task, $0)) }.filter(\.isFinite)
+    let wholeTrained = encodings.map { cell(task, $0).mean }.filter(\.isFinite)
     if let low = wholeTrained.min(), let high = wholeTrained.max() {
-        let atFull = encodings.map { mean(cropCell(task, $0, fullLength(task))) }.filter(\.isFinite)
+        let atFull = encodings.map { cropCell(task, $0, fullLength(task)).mean }.filter(\.isFinite)
         book.paragraph("For scale: trained on whole sequences (step 4), the encodings reach \(Format.fixed(low, 3))–\(Format.fixed(high, 3)) "
                        + "test MCC on \(Markdown.code(task)); trained on \(part(shrinkFactors.first!)) and tested whole, "
                        + "\(Format.fixed(atFull.min() ?? .nan, 3))–\(Format.fixed(atFull.max() ?? .nan, 3)).")
@@ -358,7 +357,7 @@ func capitalised(_ verdict: Verdict) -> Verdict {
 func notTested(_ claim: String, _ why: String) -> Verdict { Verdict(claim: claim, status: .notTested, evidence: "Not tested: \(why).") }
 /// The rival with the higher (or lower) mean on a task, among `among`.
 func pick(_ among: [PositionEncoding], _ task: String, highest: Bool, _ score: (String, PositionEncoding) -> CellScore) -> PositionEncoding {
-    among.max { highest ? mean(score(task, $0)) < mean(score(task, $1)) : mean(score(task, $0)) > mean(score(task, $1)) }!
+    among.max { highest ? score(task, $0).mean < score(task, $1).mean : score(task, $0).mean > score(task, $1).mean }!
 }
 
 // Claim 1: RoPE beats the better of the paper's other two on each task (stricter than beating each
@@ -379,12 +378,12 @@ let alibiVerdict: Verdict
 if localComplete.isEmpty {
     alibiVerdict = notTested(alibiClaim, "no local task in this rendering")
 } else {
-    func gap(_ task: String) -> Double { mean(cell(task, .alibi)) - mean(cell(task, pick([.sinusoidal, .rope], task, highest: true, cell))) }
+    func gap(_ task: String) -> Double { cell(task, .alibi).mean - cell(task, pick([.sinusoidal, .rope], task, highest: true, cell)).mean }
     let level = localComplete.filter { task in [.sinusoidal, .rope].allSatisfy { Comparison.of(cell(task, .alibi), cell(task, $0)) != .clearlyWorse } }
     let highest = localComplete.filter { gap($0) > 0 }
     let detail = localComplete.map { task in
         let rival = pick([.sinusoidal, .rope], task, highest: true, cell)
-        return "\(task) \(Format.fixed(mean(cell(task, .alibi)), 3)) vs \(Format.fixed(mean(cell(task, rival)), 3)) (\(encodingName(rival)))"
+        return "\(task) \(Format.fixed(cell(task, .alibi).mean, 3)) vs \(Format.fixed(cell(task, rival).mean, 3)) (\(encodingName(rival)))"
             + (level.contains(task) ? "" : ", clearly behind")
     }.joined(separator: "; ")
     let longComplete = completeTasks.filter { !isLocal($0) }
@@ -406,7 +405,7 @@ let sinusoidalVerdict = longComplete.isEmpty ? notTested(sinusoidalClaim, "no lo
 
 // Claims 4 and 5, on the change in test MCC from the trained length to four times it (per seed).
 func atFull(_ task: String, _ encoding: PositionEncoding) -> String {
-    "\(encodingName(encoding)) \(Format.fixed(mean(cropCell(task, encoding, fullLength(task))), 3))"
+    "\(encodingName(encoding)) \(Format.fixed(cropCell(task, encoding, fullLength(task)).mean, 3))"
 }
 let changeQuantity = "Change in test MCC from the trained length to \(stretches.last!)×"
 let extrapolateClaim = "RoPE extrapolates best to longer sequences than it was trained on"

@@ -126,8 +126,8 @@ try book.figure(LineChart(name: "03-mcc-by-depth", title: "Test MCC against dept
                           xLabel: "encoder layers (log scale)", yLabel: "test MCC (mean ± sd over seeds)",
                           series: book.tasks.map { task in
                               LineChart.Series(name: task, x: depths.map(Double.init),
-                                               y: depths.map { cell(task, $0).count > 0 ? cell(task, $0).mean : .nan },
-                                               deviations: depths.map { cell(task, $0).count > 1 ? cell(task, $0).deviation : nil })
+                                               y: depths.map { cell(task, $0).mean },
+                                               deviations: depths.map { cell(task, $0).errorBar })
                           },
                           logX: true, xTicks: depths.map(Double.init)),
                 alt: "test MCC against number of layers, one line per task")
@@ -218,8 +218,8 @@ try book.figure(LineChart(name: "03-gap-by-depth", title: "Train − dev MCC aft
                           xLabel: "encoder layers (log scale)", yLabel: "train MCC − dev MCC (mean ± sd over seeds)",
                           series: book.tasks.map { task in
                               LineChart.Series(name: task, x: depths.map(Double.init),
-                                               y: depths.map { gapCell(task, $0).count > 0 ? gapCell(task, $0).mean : .nan },
-                                               deviations: depths.map { gapCell(task, $0).count > 1 ? gapCell(task, $0).deviation : nil })
+                                               y: depths.map { gapCell(task, $0).mean },
+                                               deviations: depths.map { gapCell(task, $0).errorBar })
                           },
                           logX: true, xTicks: depths.map(Double.init)),
                 alt: "gap between train and dev MCC against number of layers, one line per task")

@@ -37,6 +37,8 @@ public struct CellScore: Codable, Sendable {
     public var mean: Double { values.isEmpty ? .nan : Statistics.mean(values) }
     public var deviation: Double { values.count > 1 ? Statistics.standardDeviation(values) : 0 }
     public var count: Int { values.count }
+    /// The error bar a chart draws: the deviation, or none with fewer than two seeds.
+    public var errorBar: Double? { values.count > 1 ? deviation : nil }
 
     public init(_ values: [Double]) { self.values = values }
 
