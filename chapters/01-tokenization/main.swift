@@ -83,6 +83,17 @@ for task in book.tasks {
 let averages = tokenizers.map { t in Statistics.mean(book.tasks.map { cell($0, t).mean }) }
 mccTable.append(["**mean over tasks**"] + averages.map { Format.fixed($0, 3) })
 book.table(mccTable)
+// A test MCC of exactly 0 means one predicted class for every test sequence: the run never left chance.
+let stuck = tokenizers.map { t in records.filter { $0.run.tokenizer == t && $0.outcome?.test.mcc == 0 } }
+if stuck.contains(where: { !$0.isEmpty }) {
+    book.paragraph("Runs that never left chance (test MCC exactly 0: one class predicted for every test sequence): "
+                   + zip(tokenizers, stuck).filter { !$0.1.isEmpty }.map { t, runs in
+                       "\(columnName(t)) \(runs.count) of \(records.filter { $0.run.tokenizer == t }.count) "
+                           + "(\(Set(runs.map(\.run.task)).sorted().joined(separator: ", ")))"
+                   }.joined(separator: "; ")
+                   + ". At this profile's budget of optimiser steps such runs say more about how fast a tokenizer's "
+                   + "model starts to learn than about how well it can do.")
+}
 
 // MARK: 5. Table: what each tokenizer makes of the sequences
 
