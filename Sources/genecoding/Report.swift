@@ -32,8 +32,8 @@ struct Report: ParsableCommand {
             doc.bulletList([
                 "Scale profile: **\(profile)**" + (profile == "smoke" ? " (end-to-end check only: the scores carry no evidence)" : ""),
                 "Machine: \(machine.cores) cores, \(Format.bytes(Int(machine.memoryBytes))), \(machine.processor)",
-                "Training time summed over the chapters' distinct runs: \(Format.duration(total)) "
-                    + "(\(chapters.reduce(0) { $0 + $1.runs }) runs; runs shared between chapters are trained once)",
+                "Training time summed over each chapter's runs: \(Format.duration(total)) over "
+                    + "\(chapters.reduce(0) { $0 + $1.runs }) runs (a run two chapters share is trained once but counted in both)",
             ])
             doc.heading("Verdicts", level: 2)
             var table = Table(["chapter", "claim of the paper", "verdict", "evidence"])
