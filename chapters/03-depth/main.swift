@@ -122,14 +122,17 @@ let bestDepthCounts = depths.map { d in
 }
 mccTable.append(["**tasks where best**"] + bestDepthCounts.map { "\($0)" })
 book.table(mccTable)
-try book.figure(LineChart(name: "03-mcc-by-depth", title: "Test MCC against depth, BPE-\(vocabularySize) + RoPE (\(book.profile.name) profile)",
-                          xLabel: "encoder layers (log scale)", yLabel: "test MCC (mean ± sd over seeds)",
-                          series: book.tasks.map { task in
-                              LineChart.Series(name: task, x: depths.map(Double.init),
-                                               y: depths.map { cell(task, $0).mean },
-                                               deviations: depths.map { cell(task, $0).errorBar })
-                          },
-                          logX: true, xTicks: depths.map(Double.init)),
+/// A quantity against depth, one line per task, error bars over seeds.
+func depthChart(_ name: String, title: String, yLabel: String, _ score: (String, Int) -> CellScore) -> LineChart {
+    LineChart(name: name, title: title, xLabel: "encoder layers (log scale)", yLabel: yLabel,
+              series: book.tasks.map { task in
+                  LineChart.Series(name: task, x: depths.map(Double.init), y: depths.map { score(task, $0).mean },
+                                   deviations: depths.map { score(task, $0).errorBar })
+              },
+              logX: true, xTicks: depths.map(Double.init))
+}
+try book.figure(depthChart("03-mcc-by-depth", title: "Test MCC against depth, BPE-\(vocabularySize) + RoPE (\(book.profile.name) profile)",
+                           yLabel: "test MCC (mean ± sd over seeds)", cell),
                 alt: "test MCC against number of layers, one line per task")
 if !completeTasks.isEmpty {
     book.paragraph("Averaged over tasks, test MCC by depth: "
@@ -214,14 +217,8 @@ var gapTable = Table(["task"] + depths.map(layers))
 for task in book.tasks { gapTable.append([Markdown.code(task)] + depths.map { gapCell(task, $0).text }) }
 book.table(gapTable, caption: "Train − dev MCC at the last epoch, per task (mean ± sd over seeds).")
 
-try book.figure(LineChart(name: "03-gap-by-depth", title: "Train − dev MCC after the last epoch (\(book.profile.name) profile)",
-                          xLabel: "encoder layers (log scale)", yLabel: "train MCC − dev MCC (mean ± sd over seeds)",
-                          series: book.tasks.map { task in
-                              LineChart.Series(name: task, x: depths.map(Double.init),
-                                               y: depths.map { gapCell(task, $0).mean },
-                                               deviations: depths.map { gapCell(task, $0).errorBar })
-                          },
-                          logX: true, xTicks: depths.map(Double.init)),
+try book.figure(depthChart("03-gap-by-depth", title: "Train − dev MCC after the last epoch (\(book.profile.name) profile)",
+                           yLabel: "train MCC − dev MCC (mean ± sd over seeds)", gapCell),
                 alt: "gap between train and dev MCC against number of layers, one line per task")
 
 /// Train and dev curves in one chart, one colour per depth: train dashed, dev solid. The library's
