@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # command:   ./.build/release/Chapter02PositionEncodings --profile default
-# commit:    0e5161d-dirty
+# commit:    2cfa11d
 # profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 301 ms    started: 2026-11-24 20:10:47 UTC
+# wall time: 171 ms    started: 2026-11-24 20:33:45 UTC
 # machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
 #
 # Draws 02-mcc-by-encoding.svg and 02-mcc-by-encoding.png from 02-mcc-by-encoding.tsv, all three next to this script.

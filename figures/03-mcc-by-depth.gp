@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # command:   ./.build/release/Chapter03Depth --profile default
-# commit:    37d84ac
+# commit:    2cfa11d
 # profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 165 ms    started: 2026-11-24 20:33:19 UTC
+# wall time: 157 ms    started: 2026-11-24 20:33:45 UTC
 # machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
 #
 # Draws 03-mcc-by-depth.svg and 03-mcc-by-depth.png from 03-mcc-by-depth.tsv, all three next to this script.
