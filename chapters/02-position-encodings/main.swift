@@ -38,7 +38,6 @@ func encodingName(_ encoding: PositionEncoding) -> String {
     case .none: return "none"
     }
 }
-func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 func list(_ items: [String]) -> String { items.isEmpty ? "none" : items.joined(separator: ", ") }
 /// "RoPE 0.512 > ALiBi 0.498 = none 0.498": names with their values, highest first, `=` where the
 /// printed values tie.
@@ -68,9 +67,9 @@ book.step("Setup", """
     proportional to their position, so that attention sees only their offset); and two references, `learned` (a \
     trained table of absolute position vectors) and `none` (attention sees a bag of tokens, which is what any encoding \
     is measured against). Fixed for every run: BPE-\(vocabularySize) learned from each task's training split (the \
-    paper's best tokenizer; chapter 1 tests that), and \(plural(book.profile.layers, "layer")) of width \
+    paper's best tokenizer; chapter 1 tests that), and \(Format.plural(book.profile.layers, "layer")) of width \
     \(book.profile.width) with \(book.profile.heads) heads, the profile's depth (\(ScaleProfile.paper.layers) at paper scale). \
-    \(plural(book.profile.seeds.count, "seed")) per cell.
+    \(Format.plural(book.profile.seeds.count, "seed")) per cell.
     """)
 book.paragraph("""
     Which tasks are "local"? The paper does not say; we count a task as local when its sequences are at most \
@@ -103,8 +102,8 @@ let grid: [Run] = book.tasks.flatMap { task in
 let sharedWithDepth = book.profile.depths.contains(book.profile.layers) ? ", and chapter 3's \(book.profile.layers)-layer row" : ""
 let alreadyStored = try grid.filter { book.executor.store.record(try book.executor.key($0)) != nil }.count
 book.step("Runs", """
-    \(grid.count) runs: \(plural(book.tasks.count, "task")) × \(plural(encodings.count, "encoding")) × \
-    \(plural(book.profile.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports the test \
+    \(grid.count) runs: \(Format.plural(book.tasks.count, "task")) × \(Format.plural(encodings.count, "encoding")) × \
+    \(Format.plural(book.profile.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports the test \
     MCC of those (the GUE protocol). The RoPE column is chapter 1's BPE-\(vocabularySize) column run for run\(sharedWithDepth): \
     the settings are the same, so are the result-store keys, and \
     whichever chapter runs first trains them while the others reuse them. \(alreadyStored) of the \(grid.count) were \
@@ -116,7 +115,6 @@ func cell(_ task: String, _ encoding: PositionEncoding) -> CellScore {
     book.score(records) { $0.task == task && $0.positionEncoding == encoding }
 }
 /// A cell's mean, NaN when it has no finished run.
-func average(_ values: [Double]) -> Double { values.isEmpty ? .nan : Statistics.mean(values) }
 /// Tasks with a score for every encoding: the only ones averaged over or used in verdicts.
 let completeTasks = book.tasks.filter { task in encodings.allSatisfy { cell(task, $0).count > 0 } }
 if completeTasks.count < book.tasks.count {
@@ -138,10 +136,10 @@ for task in book.tasks {
     mccTable.append([Markdown.code(task), isLocal(task) ? "local" : "long"]
                     + cells.map { $0.count > 0 && $0.mean == best ? Markdown.bold($0.text) : $0.text })
 }
-func meanOver(_ tasks: [String], _ encoding: PositionEncoding) -> Double { average(tasks.map { cell($0, encoding).mean }) }
+func meanOver(_ tasks: [String], _ encoding: PositionEncoding) -> Double { Statistics.meanOrNaN(tasks.map { cell($0, encoding).mean }) }
 for (group, tasks) in [("local", completeTasks.filter(isLocal)), ("long", completeTasks.filter { !isLocal($0) }),
                        ("all", completeTasks)] where tasks.count > (group == "all" ? 0 : 1) {
-    mccTable.append(["**mean over \(plural(tasks.count, "task"))**", group] + encodings.map { Format.fixed(meanOver(tasks, $0), 3) })
+    mccTable.append(["**mean over \(Format.plural(tasks.count, "task"))**", group] + encodings.map { Format.fixed(meanOver(tasks, $0), 3) })
 }
 let bestCounts = encodings.map { e in
     completeTasks.filter { task in encodings.map { cell(task, $0).mean }.max() == cell(task, e).mean }.count
@@ -173,7 +171,7 @@ for other in encodings where other != .rope {
     pairTable.append([encodingName(other), "\(comparisons.filter { $0 == .clearlyBetter }.count)",
                       "\(comparisons.filter { $0 != .clearlyBetter && $0 != .clearlyWorse }.count)",
                       "\(comparisons.filter { $0 == .clearlyWorse }.count)",
-                      Format.fixed(average(completeTasks.map { cell($0, .rope).mean - cell($0, other).mean }), 3)])
+                      Format.fixed(Statistics.meanOrNaN(completeTasks.map { cell($0, .rope).mean - cell($0, other).mean }), 3)])
 }
 book.table(pairTable, caption: "Counts of tasks, out of \(completeTasks.count).")
 
@@ -216,8 +214,8 @@ book.step("Extrapolation: train on \(part(shrinkFactors.first!)), test on the wh
     \(list(extrapolationTasks.map { "\(Markdown.code($0)) (\(fullLength($0)) bp)" })), every encoding is trained \
     (and selected on dev) with each sequence cut to \(part(shrinkFactors.first!)) of its length, then scored on the test split with each \
     sequence cut to \(shrinkFactors.map(part).joined(separator: ", ")) of it: \
-    \(stretches.map { "\($0)×" }.joined(separator: ", ")) the length the model was trained on. \(extrapolationGrid.count) runs (\(plural(extrapolationTasks.count, "task")) × \
-    \(plural(encodings.count, "encoding")) × \(plural(book.profile.seeds.count, "seed"))), cheap ones: they train on \(part(shrinkFactors.first!)) of the \
+    \(stretches.map { "\($0)×" }.joined(separator: ", ")) the length the model was trained on. \(extrapolationGrid.count) runs (\(Format.plural(extrapolationTasks.count, "task")) × \
+    \(Format.plural(encodings.count, "encoding")) × \(Format.plural(book.profile.seeds.count, "seed"))), cheap ones: they train on \(part(shrinkFactors.first!)) of the \
     tokens. The BPE vocabulary is the same as in the main grid (learned from the whole training sequences).
     """)
 book.paragraph("""
@@ -268,7 +266,7 @@ func changeCell(_ task: String, _ encoding: PositionEncoding) -> CellScore {
 }
 /// Mean tokens per test sequence at a length, without [CLS] and [SEP].
 func tokens(_ task: String, _ bases: Int) -> Double {
-    average(extrapolationRecords.filter { $0.run.task == task }.compactMap { r in
+    Statistics.meanOrNaN(extrapolationRecords.filter { $0.run.task == task }.compactMap { r in
         r.croppedTests?.first { $0.bases == bases }.map { $0.meanTokens - 2 }
     })
 }
@@ -392,8 +390,8 @@ if localComplete.isEmpty {
         status: level.count == localComplete.count && !highest.isEmpty ? .reproduced : level.isEmpty ? .notReproduced : .partly,
         evidence: "ALiBi is level with the best of sinusoidal and RoPE (not clearly worse than either) on \(level.count) of "
             + "\(localComplete.count) local tasks and has the highest mean of the three on \(highest.count). Test MCC, ALiBi vs "
-            + "the better of the two: \(detail). ALiBi's mean gap to that better one: \(Format.fixed(average(localComplete.map(gap)), 3)) on local tasks"
-            + (longComplete.isEmpty ? "." : ", \(Format.fixed(average(longComplete.map(gap)), 3)) on long ones."))
+            + "the better of the two: \(detail). ALiBi's mean gap to that better one: \(Format.fixed(Statistics.meanOrNaN(localComplete.map(gap)), 3)) on local tasks"
+            + (longComplete.isEmpty ? "." : ", \(Format.fixed(Statistics.meanOrNaN(longComplete.map(gap)), 3)) on long ones."))
 }
 
 // Claim 3: on the long tasks even the weaker of ALiBi and RoPE beats sinusoidal.

@@ -26,7 +26,6 @@ let depths = book.profile.depths.sorted()
 let vocabularySize = 4096
 let bpe = TokenizerSpec.bpe(vocabularySize: vocabularySize)
 func layers(_ depth: Int) -> String { depth == 1 ? "1 layer" : "\(depth) layers" }
-func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
 // The depths the verdicts compare, taken from the profile rather than typed: the shallowest, the
 // deepest, and the one just below the deepest (12 of 3, 6, 12, 24: the depth the paper finds best).
@@ -44,9 +43,9 @@ book.step("Setup", """
     Depths: \(depths.map { Markdown.code(layers($0)) }.joined(separator: ", ")), each of width \(book.profile.width) \
     with \(book.profile.heads) heads and feed-forward width \(book.profile.feedForwardWidth). Fixed for every run: \
     BPE-\(vocabularySize) learned from each task's training split, and RoPE, the paper's best tokenizer and encoding, so depth is \
-    studied where the paper recommends working. Everything else (optimiser, \(plural(book.profile.epochs, "epoch")), learning \
+    studied where the paper recommends working. Everything else (optimiser, \(Format.plural(book.profile.epochs, "epoch")), learning \
     rate \(book.profile.optimizer.learningRate), dropout \(book.profile.dropout)) is the profile's, the same at every \
-    depth: the paper also trains every depth with one recipe. \(plural(book.profile.seeds.count, "seed")) per cell. \
+    depth: the paper also trains every depth with one recipe. \(Format.plural(book.profile.seeds.count, "seed")) per cell. \
     \(sharedRuns)
     """)
 
@@ -80,7 +79,7 @@ let alreadyStored = try grid.filter { book.executor.store.record(try book.execut
 // so the grid costs as much as this many runs at the profile's usual depth.
 let costInUsualRuns = Double(book.tasks.count * book.profile.seeds.count * depths.reduce(0, +)) / Double(book.profile.layers)
 book.step("Runs", """
-    \(grid.count) runs: \(plural(book.tasks.count, "task")) × \(plural(depths.count, "depth")) × \(plural(book.profile.seeds.count, "seed")), \
+    \(grid.count) runs: \(Format.plural(book.tasks.count, "task")) × \(Format.plural(depths.count, "depth")) × \(Format.plural(book.profile.seeds.count, "seed")), \
     \(alreadyStored) of them already in the result store when this report was made. Each keeps the parameters with \
     the best dev MCC and reports test MCC of those (the GUE protocol). Cost grows with depth: the grid is worth about \
     \(Format.fixed(costInUsualRuns, 0)) runs of \(layers(book.profile.layers)), \
@@ -97,8 +96,6 @@ func cell(_ task: String, _ depth: Int) -> CellScore {
     book.score(records) { $0.task == task && $0.layers == depth }
 }
 /// The mean of what is there; NaN for nothing (a cell whose runs all failed).
-func average(_ values: [Double]) -> Double { values.isEmpty ? .nan : Statistics.mean(values) }
-func deviation(_ values: [Double]) -> Double { values.count > 1 ? Statistics.standardDeviation(values) : 0 }
 /// Tasks with a score at every depth: the only ones averaged over tasks or used in verdicts.
 let completeTasks = book.tasks.filter { task in depths.allSatisfy { cell(task, $0).count > 0 } }
 if completeTasks.count < book.tasks.count {
@@ -115,7 +112,7 @@ for task in book.tasks {
     let best = cells.filter { $0.count > 0 }.map(\.mean).max()
     mccTable.append([Markdown.code(task)] + cells.map { $0.count > 0 && $0.mean == best ? Markdown.bold($0.text) : $0.text })
 }
-let meanOverTasks = depths.map { d in average(completeTasks.map { cell($0, d).mean }) }
+let meanOverTasks = depths.map { d in Statistics.meanOrNaN(completeTasks.map { cell($0, d).mean }) }
 mccTable.append(["**mean over tasks**"] + meanOverTasks.map { Format.fixed($0, 3) })
 let bestDepthCounts = depths.map { d in
     completeTasks.filter { task in depths.map { cell(task, $0).mean }.max() == cell(task, d).mean }.count
@@ -144,12 +141,12 @@ if !completeTasks.isEmpty {
 
 book.step("What depth costs", """
     Parameters, and training time per run (optimiser steps only, without evaluation; mean ± sd over tasks and seeds, \
-    measured with \(plural(book.threads, "thread")) per run and \(plural(book.workers, "run")) side by side). The \
+    measured with \(Format.plural(book.threads, "thread")) per run and \(Format.plural(book.workers, "run")) side by side). The \
     embedding table (\(vocabularySize) × \(book.profile.width)) is the same at every depth; each layer adds its attention and feed-forward weights. Parameters differ a little between tasks, \
     whose learned vocabularies can fall short of \(vocabularySize) entries.
     """)
 var costTable = Table(["depth", "parameters", "training time per run", "relative to \(layers(shallowest))", "tokens / s"])
-let shallowSeconds = average(records.filter { $0.run.layers == shallowest }.compactMap { $0.outcome?.trainingSeconds })
+let shallowSeconds = Statistics.meanOrNaN(records.filter { $0.run.layers == shallowest }.compactMap { $0.outcome?.trainingSeconds })
 for depth in depths {
     let done = records.filter { $0.run.layers == depth && $0.outcome != nil }
     let parameters = done.map(\.parameters)
@@ -157,9 +154,9 @@ for depth in depths {
     let parameterText = parameters.isEmpty ? "–" : parameters.min() == parameters.max()
         ? Format.compact(Double(parameters[0])) : "\(Format.compact(Double(parameters.min()!)))–\(Format.compact(Double(parameters.max()!)))"
     costTable.append([layers(depth), parameterText,
-                      seconds.isEmpty ? "–" : Format.duration(average(seconds)) + " ± " + Format.duration(deviation(seconds)),
-                      seconds.isEmpty ? "–" : Format.fixed(average(seconds) / shallowSeconds, 1) + "×",
-                      Format.compact(average(done.compactMap { $0.outcome?.tokensPerSecond }))])
+                      seconds.isEmpty ? "–" : Format.duration(Statistics.meanOrNaN(seconds)) + " ± " + Format.duration(Statistics.standardDeviation(seconds)),
+                      seconds.isEmpty ? "–" : Format.fixed(Statistics.meanOrNaN(seconds) / shallowSeconds, 1) + "×",
+                      Format.compact(Statistics.meanOrNaN(done.compactMap { $0.outcome?.tokensPerSecond }))])
 }
 book.table(costTable)
 let allSeconds = records.compactMap { $0.outcome?.trainingSeconds }.reduce(0, +)
@@ -190,13 +187,13 @@ func trainCell(_ task: String, _ depth: Int) -> CellScore {
 }
 /// A per-task mean of some per-run number, then the mean over tasks.
 func overTasks(_ depth: Int, _ value: (RunRecord) -> Double?) -> Double {
-    average(completeTasks.map { task in average(finished(task, depth).compactMap(value)) }.filter(\.isFinite))
+    Statistics.meanOrNaN(completeTasks.map { task in Statistics.meanOrNaN(finished(task, depth).compactMap(value)) }.filter(\.isFinite))
 }
 
 book.step("Do the deep models overfit?", """
-    Train and dev MCC after the last of \(plural(book.profile.epochs, "epoch")), their gap, how far dev loss has risen from its \
+    Train and dev MCC after the last of \(Format.plural(book.profile.epochs, "epoch")), their gap, how far dev loss has risen from its \
     lowest epoch by the end, and the epoch that best-dev selection kept. Means of per-task means over \
-    \(plural(completeTasks.count, "task")). Overfitting reads as a wide gap, a rising dev \
+    \(Format.plural(completeTasks.count, "task")). Overfitting reads as a wide gap, a rising dev \
     loss and an early best epoch; optimization difficulty as a low train MCC.
     """)
 var fitTable = Table(["depth", "train MCC", "dev MCC", "gap (train − dev)", "dev loss rise after its minimum", "best epoch"])
@@ -250,8 +247,8 @@ struct PairedCurves: Chart {
 let epochs = (1...book.profile.epochs).map(Double.init)
 func curve(_ depth: Int, _ value: @escaping (Evaluation) -> Double) -> [Double] {
     epochs.map { epoch in
-        average(completeTasks.map { task in
-            average(finished(task, depth).compactMap { $0.outcome?.evaluations.first { Double($0.epoch) == epoch }.map(value) })
+        Statistics.meanOrNaN(completeTasks.map { task in
+            Statistics.meanOrNaN(finished(task, depth).compactMap { $0.outcome?.evaluations.first { Double($0.epoch) == epoch }.map(value) })
         }.filter(\.isFinite))
     }
 }

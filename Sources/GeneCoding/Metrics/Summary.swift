@@ -11,6 +11,10 @@ public enum Statistics {
         return values.reduce(0, +) / Double(values.count)
     }
 
+    /// The mean, or NaN for no values: a cell whose runs all failed shows as NaN and drops out of
+    /// comparisons instead of stopping the program.
+    public static func meanOrNaN(_ values: [Double]) -> Double { values.isEmpty ? .nan : mean(values) }
+
     /// Sample standard deviation (n − 1 in the denominator); 0 for a single value.
     public static func standardDeviation(_ values: [Double]) -> Double {
         precondition(!values.isEmpty, "the standard deviation of no values")

@@ -34,7 +34,7 @@ public struct Verdict: Codable, Sendable {
 public struct CellScore: Codable, Sendable {
     public var values: [Double]
     /// NaN for a cell without results (all its runs failed), so tables show it and averages skip it.
-    public var mean: Double { values.isEmpty ? .nan : Statistics.mean(values) }
+    public var mean: Double { Statistics.meanOrNaN(values) }
     public var deviation: Double { values.count > 1 ? Statistics.standardDeviation(values) : 0 }
     public var count: Int { values.count }
     /// The error bar a chart draws: the deviation, or none with fewer than two seeds.
