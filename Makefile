@@ -25,7 +25,7 @@ REPORTS := $(OUT)/reports
 FIGURES := $(OUT)/figures
 BIN := .build/release
 CHAPTER_ARGS = --profile $(PROFILE) --results $(RESULTS) --reports $(REPORTS) --figures $(FIGURES)
-CHAPTERS := tokenization position-encodings depth
+CHAPTERS := tokenization position-encodings depth open-questions
 
 .PHONY: help all deps build test smoke bench report figures check-data slurm-check clean clean-results $(addprefix chapter-,$(CHAPTERS))
 
@@ -57,6 +57,10 @@ chapter-position-encodings: build check-data ## chapter 2: sinusoidal, ALiBi, Ro
 
 chapter-depth: build check-data ## chapter 3: 3, 6, 12, 24 layers; overfitting curves
 	$(BIN)/Chapter03Depth $(CHAPTER_ARGS)
+	@$(MAKE) --no-print-directory figures PROFILE=$(PROFILE)
+
+chapter-open-questions: build check-data ## chapter 4: vocabulary size, 10 kbp sequences, pretraining, decoders, motifs
+	$(BIN)/Chapter04OpenQuestions $(CHAPTER_ARGS)
 	@$(MAKE) --no-print-directory figures PROFILE=$(PROFILE)
 
 # Every figure is data (.tsv) plus a gnuplot script (.gp); SVG and PNG are rendered from them,

@@ -8,7 +8,7 @@ import PackageDescription
 let fastKernels: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 
 // One executable per chapter folder (chapters/NN-name/main.swift).
-let chapters = ["01-tokenization", "02-position-encodings", "03-depth"]
+let chapters = ["01-tokenization", "02-position-encodings", "03-depth", "04-open-questions"]
 func chapterTarget(_ folder: String) -> Target {
     // "01-tokenization" -> executable "chapter-01-tokenization", module "Chapter01Tokenization".
     let module = "Chapter" + folder.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()

@@ -11,6 +11,10 @@
 //
 // Padding is masked in attention and excluded from pooling, so a padded position never changes a
 // real token's output (tested).
+//
+// The encoder (embeddings to x_L) is `encode` / `backwardEncoder`, so that another head can sit on
+// it: the masked-language-model head (MaskedLanguageModel.swift) pretrains the same parameters.
+// `forward` / `backward` are those two plus pooling and the classification head.
 
 /// Token ids of a batch, padded with [PAD] to the longest sequence.
 public struct TokenBatch: Sendable {
@@ -76,25 +80,36 @@ public final class TransformerClassifier<S: Scalar> {
         classifier = Linear(parameters, "classifier", inputs: c, outputs: configuration.classCount, random: &random)
     }
 
-    /// Everything backward needs from one forward pass.
-    public final class Pass {
-        public let logits: Tensor<S>
-        let batch: TokenBatch
+    /// Everything the encoder's backward needs from one forward pass.
+    public final class EncoderPass {
+        /// x_L [B*T, C] (after the final norm for pre-norm).
+        public let encoded: Tensor<S>
+        public let batch: TokenBatch
         let embeddingNorm: LayerNorm<S>.Cache?
         let finalNorm: LayerNorm<S>.Cache?
         let embeddingDropout: Dropout
         let layers: [EncoderLayer<S>.Cache]
-        let encoded: Tensor<S>                 // x_L (after the final norm for pre-norm)
+
+        init(encoded: Tensor<S>, batch: TokenBatch, embeddingNorm: LayerNorm<S>.Cache?, finalNorm: LayerNorm<S>.Cache?,
+             embeddingDropout: Dropout, layers: [EncoderLayer<S>.Cache]) {
+            self.encoded = encoded; self.batch = batch; self.embeddingNorm = embeddingNorm; self.finalNorm = finalNorm
+            self.embeddingDropout = embeddingDropout; self.layers = layers
+        }
+    }
+
+    /// Everything backward needs from one forward pass.
+    public final class Pass {
+        public let logits: Tensor<S>
+        let encoder: EncoderPass
         let gathered: Tensor<S>                // pooling input per sequence [B, C]
         let pooled: Tensor<S>                  // after the pooler, before dropout [B, C]
         let headInput: Tensor<S>               // drop(pooled)
         let headDropout: Dropout
+        var batch: TokenBatch { encoder.batch }
 
-        init(logits: Tensor<S>, batch: TokenBatch, embeddingNorm: LayerNorm<S>.Cache?, finalNorm: LayerNorm<S>.Cache?,
-             embeddingDropout: Dropout, layers: [EncoderLayer<S>.Cache], encoded: Tensor<S>, gathered: Tensor<S>,
-             pooled: Tensor<S>, headInput: Tensor<S>, headDropout: Dropout) {
-            self.logits = logits; self.batch = batch; self.embeddingNorm = embeddingNorm; self.finalNorm = finalNorm
-            self.embeddingDropout = embeddingDropout; self.layers = layers; self.encoded = encoded
+        init(logits: Tensor<S>, encoder: EncoderPass, gathered: Tensor<S>, pooled: Tensor<S>, headInput: Tensor<S>,
+             headDropout: Dropout) {
+            self.logits = logits; self.encoder = encoder
             self.gathered = gathered; self.pooled = pooled; self.headInput = headInput; self.headDropout = headDropout
         }
     }
@@ -105,10 +120,9 @@ public final class TransformerClassifier<S: Scalar> {
 
     // MARK: forward
 
-    /// ids -> logits [B, K]. `dropoutKey` nil means evaluation (no dropout).
-    public func forward(_ batch: TokenBatch, dropoutKey: UInt64? = nil) -> Pass {
+    /// ids -> x_L [B*T, C], the encoder alone. `dropoutKey` nil means evaluation (no dropout).
+    public func encode(_ batch: TokenBatch, dropoutKey: UInt64? = nil) -> EncoderPass {
         let layout = batch.layout
-        let (b, t, c) = (batch.size, batch.length, configuration.width)
         var x = embeddings.forward(batch.ids, layout: layout)
         var embeddingCache: LayerNorm<S>.Cache? = nil
         if configuration.normPlacement == .post {
@@ -131,6 +145,15 @@ public final class TransformerClassifier<S: Scalar> {
             x = n
             finalCache = cache
         }
+        return EncoderPass(encoded: x, batch: batch, embeddingNorm: embeddingCache, finalNorm: finalCache,
+                           embeddingDropout: embeddingDropout, layers: caches)
+    }
+
+    /// ids -> logits [B, K]. `dropoutKey` nil means evaluation (no dropout).
+    public func forward(_ batch: TokenBatch, dropoutKey: UInt64? = nil) -> Pass {
+        let (b, t, c) = (batch.size, batch.length, configuration.width)
+        let encoder = encode(batch, dropoutKey: dropoutKey)
+        let x = encoder.encoded
         // Pooling: gather one vector per sequence.
         let gathered = Tensor<S>(shape: [b, c])
         for bi in 0..<b {
@@ -154,16 +177,15 @@ public final class TransformerClassifier<S: Scalar> {
         let headInput = headDropout.isActive ? pooled.copy() : pooled
         headDropout.apply(headInput)
         let logits = classifier.forward(headInput)
-        return Pass(logits: logits, batch: batch, embeddingNorm: embeddingCache, finalNorm: finalCache,
-                    embeddingDropout: embeddingDropout, layers: caches, encoded: x, gathered: gathered,
-                    pooled: pooled, headInput: headInput, headDropout: headDropout)
+        return Pass(logits: logits, encoder: encoder, gathered: gathered, pooled: pooled, headInput: headInput,
+                    headDropout: headDropout)
     }
 
     // MARK: backward
 
     /// dz [B, K] -> accumulates every parameter's gradient.
     public func backward(_ pass: Pass, logitGradient dz: Tensor<S>) {
-        let batch = pass.batch, layout = batch.layout
+        let batch = pass.batch
         let (b, t, c) = (batch.size, batch.length, configuration.width)
         // z = W_c drop(pooled) + b_c
         let dHead = classifier.backward(dz, input: pass.headInput)
@@ -175,7 +197,7 @@ public final class TransformerClassifier<S: Scalar> {
             dGathered = pooler.backward(dPre, input: pass.gathered)
         }
         // gathered = x_L at the pooled rows
-        var dx = Tensor<S>(shape: [b * t, c])
+        let dx = Tensor<S>(shape: [b * t, c])
         for bi in 0..<b {
             let src = dGathered.pointer + bi * c
             switch configuration.pooling {
@@ -191,13 +213,24 @@ public final class TransformerClassifier<S: Scalar> {
                 }
             }
         }
+        backwardEncoder(pass.encoder, outputGradient: dx)
+    }
+
+    /// dx_L [B*T, C] -> accumulates the gradients of every encoder parameter (embeddings, blocks, norms).
+    /// `dx` may be overwritten (dropout's backward works in place).
+    public func backwardEncoder(_ pass: EncoderPass, outputGradient dx: Tensor<S>) {
+        let layout = pass.batch.layout
+        var dx = dx
+        // pre-norm: x_L <- LN_final(x_L)
         if let finalCache = pass.finalNorm { dx = embeddingNorm.backward(dx, finalCache) }
+        // x_l = Block_l(x_{l-1})
         for (layer, cache) in zip(layers, pass.layers).reversed() {
             dx = layer.backward(dx, cache, layout: layout)
         }
+        // x₀ = drop(LN_emb(e)) or drop(e)
         pass.embeddingDropout.backward(dx)
         if let embeddingCache = pass.embeddingNorm { dx = embeddingNorm.backward(dx, embeddingCache) }
-        embeddings.backward(dx, ids: batch.ids, layout: layout)
+        embeddings.backward(dx, ids: pass.batch.ids, layout: layout)
     }
 
     /// Mean cross-entropy of a pass and its gradient with respect to the logits.

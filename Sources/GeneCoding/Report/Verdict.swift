@@ -16,6 +16,11 @@ public struct Verdict: Codable, Sendable {
         case notReproduced = "not reproduced"
         /// This rendering holds no data that bears on the claim (a task list without such tasks, say).
         case notTested = "not tested"
+        /// The same three outcomes for a hypothesis of our own rather than the paper's claim
+        /// (chapter 4 answers questions the paper left open).
+        case supported = "supported"
+        case partlySupported = "partly supported"
+        case notSupported = "not supported"
     }
 
     public var claim: String
@@ -27,6 +32,20 @@ public struct Verdict: Codable, Sendable {
         self.claim = claim
         self.status = status
         self.evidence = evidence
+    }
+}
+
+extension Verdict {
+    /// The verdict read as the answer to an open question: reproduced becomes supported, and so on.
+    public var asAnswer: Verdict {
+        var v = self
+        switch status {
+        case .reproduced: v.status = .supported
+        case .partly: v.status = .partlySupported
+        case .notReproduced: v.status = .notSupported
+        default: break
+        }
+        return v
     }
 }
 

@@ -26,6 +26,8 @@ enum Checkpoint {
         var lossCurve: [Double]
         var trainingSeconds: Double
         var trainedTokens: Int
+        /// Pretraining's per-epoch held-out scores (absent for a classification run).
+        var pretrainingEpochs: [PretrainingEpoch]?
     }
 
     static func saveState(_ state: TrainerState<Float>, key: String, order: [String], to directory: URL) throws {
@@ -41,7 +43,8 @@ enum Checkpoint {
             .write(to: directory.appendingPathComponent(stateFile).path)
         let counters = Counters(key: key, epochsDone: state.epochsDone, step: state.step, bestEpoch: state.bestEpoch,
                                 bestDevMCC: state.bestDevMCC, evaluations: state.evaluations, lossCurve: state.lossCurve,
-                                trainingSeconds: state.trainingSeconds, trainedTokens: state.trainedTokens)
+                                trainingSeconds: state.trainingSeconds, trainedTokens: state.trainedTokens,
+                                pretrainingEpochs: state.pretrainingEpochs)
         try AtomicFile.write(try ResultStore.encoder.encode(counters), to: directory.appendingPathComponent(trainerFile).path)
     }
 
@@ -69,7 +72,8 @@ enum Checkpoint {
         return TrainerState(epochsDone: counters.epochsDone, step: counters.step, parameters: parameters, moments: moments,
                             bestParameters: best, bestEpoch: counters.bestEpoch, bestDevMCC: counters.bestDevMCC,
                             evaluations: counters.evaluations, lossCurve: counters.lossCurve,
-                            trainingSeconds: counters.trainingSeconds, trainedTokens: counters.trainedTokens)
+                            trainingSeconds: counters.trainingSeconds, trainedTokens: counters.trainedTokens,
+                            pretrainingEpochs: counters.pretrainingEpochs)
     }
 
     /// The finished model: parameters under their Hugging Face names, and a BERT-like config.json.

@@ -45,6 +45,28 @@ public struct ResultStore: Sendable {
         try AtomicFile.write(try Self.encoder.encode(record), to: recordURL(record.key).path)
     }
 
+    /// A computed value that is not a training run (a measurement, an analysis), stored as JSON under
+    /// results/<kind>/<key>.json and reused while its key stands: the key must name every input.
+    public func cached<T: Codable>(_ kind: String, key: String, compute: () throws -> T) throws -> T {
+        let url = root.appendingPathComponent(kind).appendingPathComponent("\(key).json")
+        if let data = FileManager.default.contents(atPath: url.path), let value = try? Self.decoder.decode(T.self, from: data) {
+            return value
+        }
+        let value = try compute()
+        try AtomicFile.write(try Self.encoder.encode(value), to: url.path)
+        return value
+    }
+
+    /// SHA-256 of a value's canonical JSON and the engine version: the key of a cached value.
+    public static func key<T: Encodable>(of value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var hasher = SHA256()
+        hasher.update(try! encoder.encode(value))
+        hasher.update(Data("\n\(engineVersion)".utf8))
+        return SHA256.hex(hasher.finalize())
+    }
+
     /// Every readable record in the store.
     public func allRecords() -> [RunRecord] {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: runsDirectory.path)) ?? []

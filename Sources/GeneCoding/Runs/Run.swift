@@ -33,6 +33,11 @@ public struct Run: Codable, Hashable, Sendable {
     public var trainCrop: Int?
     /// Also score the test split cut to each of these lengths in bases (the extrapolation study).
     public var testCrops: [Int]?
+    /// Also score these extra test files of the task's folder ("test-10000.csv"): test sets made
+    /// apart from the main one, such as longer sequences of a synthetic task (chapter 4).
+    public var extraTests: [String]?
+    /// Masked-language-model pretraining on unlabelled sequence before fine-tuning (chapter 4).
+    public var pretraining: Pretraining?
     /// The profile the run came from: for reports only; it is not part of the key.
     public var profile: String
 
@@ -71,6 +76,7 @@ public struct Run: Codable, Hashable, Sendable {
         var s = "\(task) \(tokenizerName) \(positionEncoding.rawValue) L\(layers)"
         if causal { s += " causal" }
         if let trainCrop { s += " crop\(trainCrop)" }
+        if pretraining != nil { s += " pretrained" }
         return s + " seed \(seed)"
     }
 
@@ -104,6 +110,10 @@ public struct RunRecord: Codable, Sendable {
     public var outcome: TrainingOutcome?
     /// Test scores with sequences cut to each of `run.testCrops` bases.
     public var croppedTests: [CroppedScore]?
+    /// Scores on each of `run.extraTests`.
+    public var extraTests: [ExtraTestScore]?
+    /// What pretraining did, when the run was pretrained.
+    public var pretraining: PretrainingRecord?
     public var tokenizerStatistics: TokenizerStatistics?
     public var vocabularySize: Int
     public var maxLength: Int
@@ -117,6 +127,14 @@ public struct RunRecord: Codable, Sendable {
     public var threads: Int
     public var wallSeconds: Double
     public var finished: Date
+}
+
+public struct ExtraTestScore: Codable, Hashable, Sendable {
+    /// The file, as named in `run.extraTests`.
+    public var file: String
+    public var meanBases: Double
+    public var meanTokens: Double
+    public var scores: ClassificationScores
 }
 
 public struct CroppedScore: Codable, Hashable, Sendable {

@@ -24,6 +24,7 @@ public final class RunExecutor: @unchecked Sendable {
     private let lock = NSLock()
     private var tasks: [String: GUETask] = [:]
     private var tokenizers: [String: any Tokenizer] = [:]
+    private var extraSplits: [String: DataSplit] = [:]
 
     public init(gue: GUE, store: ResultStore) {
         self.gue = gue
@@ -32,18 +33,45 @@ public final class RunExecutor: @unchecked Sendable {
 
     // MARK: data and tokenizers
 
+    /// Task names starting with this ("synthetic:long-range/far-pair") are generated tasks (chapter 4's synthetic benchmark), read from
+    /// the store's `synthetic/` folder in GUE's layout instead of from GUE.
+    public static let syntheticPrefix = "synthetic:"
+    public var syntheticRoot: URL { store.root.appendingPathComponent("synthetic", isDirectory: true) }
+
     public func task(_ name: String) throws -> GUETask {
         lock.lock(); defer { lock.unlock() }
         if let t = tasks[name] { return t }
-        let t = try gue.load(name)
+        let t: GUETask
+        if name.hasPrefix(Self.syntheticPrefix) {
+            let local = try GUE(root: syntheticRoot).load(String(name.dropFirst(Self.syntheticPrefix.count)))
+            t = try GUETask(name: name, folder: local.folder, train: local.train, dev: local.dev, test: local.test, provenance: local.provenance)
+        } else {
+            t = try gue.load(name)
+        }
         tasks[name] = t
         return t
+    }
+
+    /// An extra test file of a task ("test-10000.csv" in its folder), read once.
+    public func extraTest(_ file: String, of taskName: String) throws -> DataSplit {
+        let t = try task(taskName)
+        guard !file.contains("/"), file.hasSuffix(".csv") else {
+            throw ConfigurationError(message: "extra test '\(file)': give the name of a .csv file in \(t.folder.path)")
+        }
+        let cacheKey = "\(taskName)#\(file)"
+        lock.lock()
+        if let split = extraSplits[cacheKey] { lock.unlock(); return split }
+        lock.unlock()
+        let split = try DataSplit(name: String(file.dropLast(4)), contentsOf: t.folder.appendingPathComponent(file))
+        lock.lock(); extraSplits[cacheKey] = split; lock.unlock()
+        return split
     }
 
     /// File hashes a run's result depends on.
     public func dataHashes(_ run: Run) throws -> [String: String] {
         let t = try task(run.task)
         var hashes = ["train": t.train.sha256, "dev": t.dev.sha256, "test": t.test.sha256]
+        for file in run.extraTests ?? [] { hashes[file] = try extraTest(file, of: run.task).sha256 }
         if case let .file(path) = run.tokenizer {
             hashes["tokenizer"] = try SHA256.hexDigest(ofFile: URL(fileURLWithPath: path))
         }
@@ -127,12 +155,26 @@ public final class RunExecutor: @unchecked Sendable {
         let testRows = rows(t.test, run.testLimit)
         let test = try encode("test", testRows, crop: run.trainCrop)
         let croppedTests = try (run.testCrops ?? []).map { bases in (bases, try encode("test@\(bases)", testRows, crop: bases)) }
+        let extraTests = try (run.extraTests ?? []).map { file -> (String, Double, EncodedSplit) in
+            let extraRows = rows(try extraTest(file, of: run.task), run.testLimit)
+            let bases = Double(extraRows.reduce(0) { $0 + $1.sequence.count }) / Double(max(extraRows.count, 1))
+            return (file, bases, try encode(file, extraRows, crop: nil))
+        }
 
+        // A pretrained encoder fixes the learned-position table at maxTokens rows, so both models use that.
         let configuration = ModelConfiguration(
-            vocabularySize: tokenizer.vocabularySize, classCount: t.classCount, maxLength: longest, width: run.width,
+            vocabularySize: tokenizer.vocabularySize, classCount: t.classCount,
+            maxLength: run.pretraining == nil ? longest : max(longest, run.maxTokens), width: run.width,
             heads: run.heads, feedForwardWidth: run.feedForwardWidth, layers: run.layers, positionEncoding: run.positionEncoding,
             normPlacement: run.normPlacement, pooling: run.pooling, dropout: run.dropout, causal: run.causal)
         let model = try TransformerClassifier<Float>(configuration, seed: run.seed)
+        var pretrainingRecord: PretrainingRecord? = nil
+        if run.pretraining != nil {
+            let (pretrained, record) = try pretrainedEncoder(for: run)
+            // Fresh initialisation comes first (above), so the head and pooler start as a scratch run's.
+            pretrainingRecord = record
+            pretrainingRecord!.transferred = try transferEncoder(from: pretrained.parameters, to: model)
+        }
         let settings = TrainingSettings(epochs: run.epochs, batchSize: run.batchSize, optimizer: run.optimizer)
         let trainer = try Trainer(model: model, settings: settings, seed: run.seed, train: train, dev: dev, test: test)
 
@@ -155,6 +197,7 @@ public final class RunExecutor: @unchecked Sendable {
                                dataHashes: hashes, engineVersion: engineVersion,
                                commit: Provenance.gitCommit(of: FileManager.default.currentDirectoryPath),
                                threads: threads, wallSeconds: 0, finished: Date())
+        record.pretraining = pretrainingRecord
         do {
             let interruptAfter = interruptAfterEpoch
             let outcome = try trainer.run(resumingFrom: resumed, progress: { p in
@@ -169,6 +212,12 @@ public final class RunExecutor: @unchecked Sendable {
             record.croppedTests = croppedTests.map { bases, split in
                 CroppedScore(bases: bases, meanTokens: Double(split.tokenCount) / Double(max(split.count, 1)),
                              scores: trainer.evaluate(split).scores)
+            }
+            if !extraTests.isEmpty {
+                record.extraTests = extraTests.map { file, bases, split in
+                    ExtraTestScore(file: file, meanBases: bases, meanTokens: Double(split.tokenCount) / Double(max(split.count, 1)),
+                                   scores: trainer.evaluate(split, batchSize: Self.evaluationBatch(longest: split.sequences.map(\.count).max() ?? 1)).scores)
+                }
             }
             try Checkpoint.saveModel(model, run: run, key: key, to: directory)
             if let bpe = tokenizer as? BPETokenizer {
@@ -188,6 +237,108 @@ public final class RunExecutor: @unchecked Sendable {
         return store.record(key) ?? record
     }
 
+    // MARK: pretraining
+
+    /// What decides a pretrained encoder: everything of the run that shapes the encoder or its data,
+    /// and nothing of the fine-tuning (seed, epochs, learning rate, head, data caps).
+    struct PretrainingInputs: Codable {
+        var pretraining: Pretraining
+        var task: String
+        var tokenizer: TokenizerSpec
+        var tokenizerTrainingLimit: Int?
+        var positionEncoding: PositionEncoding
+        var layers: Int, width: Int, heads: Int, feedForwardWidth: Int
+        var normPlacement: NormPlacement
+        var causal: Bool
+        var dropout: Double
+        var maxTokens: Int
+        var dataHashes: [String: String]
+
+        init(_ run: Run, _ spec: Pretraining, dataHashes: [String: String]) {
+            pretraining = spec; task = run.task; tokenizer = run.tokenizer; tokenizerTrainingLimit = run.tokenizerTrainingLimit
+            positionEncoding = run.positionEncoding; layers = run.layers; width = run.width; heads = run.heads
+            feedForwardWidth = run.feedForwardWidth; normPlacement = run.normPlacement; causal = run.causal
+            dropout = run.dropout; maxTokens = run.maxTokens
+            // The corpus is the training split, the held-out corpus the dev split.
+            self.dataHashes = dataHashes.filter { ["train", "dev", "tokenizer"].contains($0.key) }
+        }
+    }
+
+    public var pretrainedDirectory: URL { store.root.appendingPathComponent("pretrained", isDirectory: true) }
+    private var pretrainingLocks: [String: NSLock] = [:]
+
+    /// The key of the pretrained encoder a run starts from (nil when it is not pretrained).
+    public func pretrainingKey(_ run: Run) throws -> String? {
+        guard let spec = run.pretraining else { return nil }
+        return ResultStore.key(of: PretrainingInputs(run, spec, dataHashes: try dataHashes(run)))
+    }
+
+    /// The pretrained masked-language model a run starts from: loaded from results/pretrained/<key>/
+    /// when it is finished there, else trained now (resuming from its last epoch's checkpoint). One
+    /// caller at a time per key, so that two workers never pretrain the same encoder side by side.
+    func pretrainedEncoder(for run: Run) throws -> (MaskedLanguageModel<Float>, PretrainingRecord) {
+        guard let spec = run.pretraining, let key = try pretrainingKey(run) else { preconditionFailure("\(run.label) is not pretrained") }
+        lock.lock()
+        let keyLock = pretrainingLocks[key] ?? NSLock()
+        pretrainingLocks[key] = keyLock
+        lock.unlock()
+        keyLock.lock(); defer { keyLock.unlock() }
+
+        let t = try task(run.task)
+        let tokenizer = try tokenizer(for: run)
+        let directory = pretrainedDirectory.appendingPathComponent(key, isDirectory: true)
+        let recordURL = directory.appendingPathComponent("pretraining.json")
+        func encode(_ rows: ArraySlice<LabeledSequence>) throws -> [[Int32]] {
+            try rows.map { row in
+                var ids = try tokenizer.encode(row.sequence)
+                if ids.count > run.maxTokens - 2 { ids.removeLast(ids.count - (run.maxTokens - 2)) }
+                return [SpecialToken.classification.rawValue] + ids + [SpecialToken.separator.rawValue]
+            }
+        }
+        let corpus = try encode(t.train.rows.prefix(spec.corpusLimit ?? Int.max))
+        let heldOut = try encode(t.dev.rows.prefix(run.devLimit ?? Int.max))
+        // The encoder as the fine-tuned classifier will have it; classCount does not touch the encoder.
+        let configuration = ModelConfiguration(
+            vocabularySize: tokenizer.vocabularySize, classCount: 2, maxLength: run.maxTokens, width: run.width, heads: run.heads,
+            feedForwardWidth: run.feedForwardWidth, layers: run.layers, positionEncoding: run.positionEncoding,
+            normPlacement: run.normPlacement, pooling: run.pooling, dropout: run.dropout, causal: run.causal)
+        let seed = RandomSource.derive(spec.seed, 0x9E7A)
+        let model = MaskedLanguageModel(encoder: try TransformerClassifier<Float>(configuration, seed: seed), seed: seed)
+        let order = model.parameters.all.map(\.name)
+        let shapes = Dictionary(uniqueKeysWithValues: model.parameters.all.map { ($0.name, $0.value.shape) })
+
+        if let data = FileManager.default.contents(atPath: recordURL.path),
+           let record = try? ResultStore.decoder.decode(PretrainingRecord.self, from: data),
+           let state = Checkpoint.loadState(key: key, order: order, shapes: shapes, from: directory), state.epochsDone == spec.epochs {
+            for p in model.parameters.all { p.value.copy(from: state.parameters[p.name]!) }
+            return (model, record)
+        }
+        let settings = PretrainingSettings(epochs: spec.epochs, batchSize: spec.batchSize,
+                                           optimizer: OptimizerSettings(learningRate: spec.learningRate, weightDecay: run.optimizer.weightDecay),
+                                           maskProbability: spec.maskProbability)
+        let pretrainer = try Pretrainer(model: model, settings: settings, seed: seed, corpus: corpus, heldOut: heldOut)
+        let resumed = Checkpoint.loadState(key: key, order: order, shapes: shapes, from: directory)
+        if let resumed { log("resuming pretraining for \(run.label) after epoch \(resumed.epochsDone) of \(spec.epochs)") }
+        log("pretraining \(run.task) \(run.tokenizer) \(run.positionEncoding.rawValue) on \(corpus.count) sequences (\(Format.plural(spec.epochs, "epoch")))")
+        let outcome = try pretrainer.run(resumingFrom: resumed, checkpoint: { state in
+            try Checkpoint.saveState(state, key: key, order: order, to: directory)
+        })
+        let record = PretrainingRecord(key: key, corpusSequences: corpus.count, corpusTokens: corpus.reduce(0) { $0 + $1.count - 2 },
+                                       heldOutSequences: heldOut.count, heldOutLoss: outcome.epochs.map(\.heldOutLoss),
+                                       heldOutAccuracy: outcome.epochs.map(\.heldOutAccuracy),
+                                       frequencyBaseline: outcome.frequencyBaselineAccuracy, steps: outcome.steps,
+                                       trainingSeconds: outcome.trainingSeconds, tokensPerSecond: outcome.tokensPerSecond, transferred: [])
+        try AtomicFile.write(try ResultStore.encoder.encode(record), to: recordURL.path)
+        log(String(format: "pretrained %@ %@ %@: held-out masked accuracy %.3f (most frequent token %.3f) in %.0f s", run.task,
+                   run.tokenizer.description, run.positionEncoding.rawValue, outcome.epochs.last?.heldOutAccuracy ?? .nan,
+                   outcome.frequencyBaselineAccuracy, outcome.trainingSeconds))
+        return (model, record)
+    }
+
+    /// Sequences scored at once: 64, fewer for long sequences so that a batch's attention
+    /// probabilities (B x H x T² per layer) stay near 64 sequences of 512 tokens.
+    static func evaluationBatch(longest: Int) -> Int { max(1, min(64, 64 * 512 * 512 / max(longest * longest, 1))) }
+
     // MARK: many runs
 
     /// Runs every run not yet in the store, `workers` at a time with `threadsPerRun` threads each,
@@ -203,6 +354,31 @@ public final class RunExecutor: @unchecked Sendable {
         // Learn every vocabulary first, once, so that workers never learn the same one side by side.
         for i in pending { _ = try tokenizer(for: runs[i]) }
         showProgress = workers == 1
+        // Then every pretrained encoder the pending runs start from, each once, workers at a time; the
+        // fine-tuning runs below then load them. (Otherwise the seeds of one cell, which come one after
+        // the other, would wait on each other's pretraining.)
+        var pretrainings: [Run] = [], pretrainingKeys = Set<String>()
+        for i in pending { if let k = try pretrainingKey(runs[i]), pretrainingKeys.insert(k).inserted { pretrainings.append(runs[i]) } }
+        if !pretrainings.isEmpty {
+            log("\(Format.plural(pretrainings.count, "pretrained encoder")) to prepare")
+            let cursorLock = NSLock()
+            var index = 0
+            var failures: [Error] = []
+            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, pretrainings.count))) { _ in
+                while true {
+                    cursorLock.lock()
+                    guard index < pretrainings.count else { cursorLock.unlock(); return }
+                    let run = pretrainings[index]
+                    index += 1
+                    cursorLock.unlock()
+                    do { _ = try pretrainedEncoder(for: run) } catch {
+                        cursorLock.lock(); failures.append(error); cursorLock.unlock()
+                        log("ERROR pretraining for \(run.label): \(error)")
+                    }
+                }
+            }
+            if let first = failures.first { throw first }
+        }
         let next = NSLock()
         var cursor = 0, done = 0
         var errors: [Error] = []

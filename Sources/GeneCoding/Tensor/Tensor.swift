@@ -2,6 +2,33 @@
 //
 // A tensor is a reference: layers write into buffers they were handed, and a cache keeps the
 // activations backward needs without copying them. Shapes are checked where tensors meet.
+import Synchronization
+
+/// Bytes held by live tensors, and the most held at once since `resetPeak()`: what a computation
+/// needs for its activations and parameters, measured without the allocator's slack (chapter 4's
+/// memory-against-length chart). Counted per allocation, not per element, so it costs nothing
+/// measurable. Process-wide: measure with nothing else running.
+public enum TensorMemory {
+    static let live = Atomic<Int>(0)
+    static let peakBytes = Atomic<Int>(0)
+
+    public static var current: Int { live.load(ordering: .relaxed) }
+    public static var peak: Int { peakBytes.load(ordering: .relaxed) }
+    /// Starts a new peak from what is held now.
+    public static func resetPeak() { peakBytes.store(current, ordering: .relaxed) }
+
+    static func allocated(_ bytes: Int) {
+        let now = live.add(bytes, ordering: .relaxed).newValue
+        var seen = peakBytes.load(ordering: .relaxed)
+        while now > seen {
+            let (exchanged, original) = peakBytes.compareExchange(expected: seen, desired: now, ordering: .relaxed)
+            if exchanged { break }
+            seen = original
+        }
+    }
+
+    static func released(_ bytes: Int) { live.subtract(bytes, ordering: .relaxed) }
+}
 public final class Tensor<S: Scalar> {
     public let shape: [Int]
     public let count: Int
@@ -12,6 +39,7 @@ public final class Tensor<S: Scalar> {
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.pointer = .allocate(capacity: Swift.max(count, 1))
+        TensorMemory.allocated(Swift.max(count, 1) * MemoryLayout<S>.stride)
         pointer.initialize(repeating: value, count: Swift.max(count, 1))
     }
 
@@ -25,9 +53,13 @@ public final class Tensor<S: Scalar> {
         self.shape = shape
         self.count = uninitializedCount
         self.pointer = .allocate(capacity: Swift.max(uninitializedCount, 1))
+        TensorMemory.allocated(Swift.max(uninitializedCount, 1) * MemoryLayout<S>.stride)
     }
 
-    deinit { pointer.deallocate() }
+    deinit {
+        TensorMemory.released(Swift.max(count, 1) * MemoryLayout<S>.stride)
+        pointer.deallocate()
+    }
 
     public subscript(index: Int) -> S {
         get { pointer[index] }

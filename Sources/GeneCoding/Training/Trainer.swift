@@ -93,6 +93,8 @@ public struct TrainerState<S: Scalar> {
     public var lossCurve: [Double]
     public var trainingSeconds: Double
     public var trainedTokens: Int
+    /// Pretraining's per-epoch held-out scores (Pretrainer.swift); nil for a classification run.
+    public var pretrainingEpochs: [PretrainingEpoch]? = nil
 }
 
 /// Progress of a run, for a progress line.

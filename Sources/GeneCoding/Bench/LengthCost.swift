@@ -1,0 +1,58 @@
+// What one sequence costs as it grows: seconds and activation memory of a training step (forward
+// and backward, dropout on) and of an evaluation forward pass, at batch size 1 (chapter 4).
+//
+// Attention holds B x H x T² probabilities per layer (twice: before and after dropout) and spends
+// O(T² C) on its two products, while everything else grows like T. So time and memory per sequence
+// grow linearly while T is small against the width and quadratically beyond; the chart makes the
+// crossing visible. Memory is the peak of bytes held by live tensors during the step minus what was
+// held before it (parameters, gradients): activations only, deterministic, free of allocator slack.
+import Foundation
+
+public struct LengthCostPoint: Codable, Sendable, Hashable {
+    public var bases: Int
+    public var tokens: Int
+    /// Best of the repeats, seconds.
+    public var trainingStepSeconds: Double
+    public var forwardSeconds: Double
+    /// Peak activation bytes of a training step and of an evaluation forward pass.
+    public var trainingStepBytes: Int
+    public var forwardBytes: Int
+}
+
+public enum LengthCost {
+    /// Measures a model of `configuration` (its maxLength must cover the longest input) on random
+    /// token ids of each length, `repeats` times each, on the current compute threads.
+    public static func measure(_ configuration: ModelConfiguration, lengths: [(bases: Int, tokens: Int)], repeats: Int,
+                               seed: UInt64 = 1) throws -> [LengthCostPoint] {
+        let model = try TransformerClassifier<Float>(configuration, seed: seed)
+        var random = RandomSource(seed: RandomSource.derive(seed, 0x1E76))
+        let ordinary = Int32(SpecialToken.allCases.count)
+        return lengths.map { length in
+            let body = (0..<max(length.tokens - 2, 0)).map { _ in ordinary + Int32(random.next() % UInt64(configuration.vocabularySize - Int(ordinary))) }
+            let batch = TokenBatch(sequences: [[SpecialToken.classification.rawValue] + body + [SpecialToken.separator.rawValue]], labels: [0])
+            var stepSeconds = Double.infinity, forwardSeconds = Double.infinity
+            var stepBytes = 0, forwardBytes = 0
+            for r in 0..<repeats {
+                let before = TensorMemory.current
+                TensorMemory.resetPeak()
+                var started = Date()
+                do {
+                    let pass = model.forward(batch, dropoutKey: RandomSource.derive(seed, UInt64(r)))
+                    let (_, dz) = model.loss(pass)
+                    model.parameters.zeroGradients()
+                    model.backward(pass, logitGradient: dz)
+                }
+                stepSeconds = min(stepSeconds, Date().timeIntervalSince(started))
+                stepBytes = max(stepBytes, TensorMemory.peak - before)
+
+                TensorMemory.resetPeak()
+                started = Date()
+                do { _ = model.forward(batch) }
+                forwardSeconds = min(forwardSeconds, Date().timeIntervalSince(started))
+                forwardBytes = max(forwardBytes, TensorMemory.peak - before)
+            }
+            return LengthCostPoint(bases: length.bases, tokens: batch.length, trainingStepSeconds: stepSeconds, forwardSeconds: forwardSeconds,
+                                   trainingStepBytes: stepBytes, forwardBytes: forwardBytes)
+        }
+    }
+}

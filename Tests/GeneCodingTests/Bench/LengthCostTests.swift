@@ -1,0 +1,33 @@
+// Tensor memory accounting and the cost-against-length measurement of chapter 4.
+import XCTest
+@testable import GeneCoding
+
+final class LengthCostTests: XCTestCase {
+    func testTensorMemoryCountsLiveBytesAndPeak() {
+        let before = TensorMemory.current
+        TensorMemory.resetPeak()
+        do {
+            let a = Tensor<Float>(shape: [1000])
+            XCTAssertEqual(TensorMemory.current - before, 4000)
+            let b = Tensor<Double>(shape: [10, 10])
+            XCTAssertEqual(TensorMemory.current - before, 4800)
+            _ = (a, b)
+        }
+        XCTAssertEqual(TensorMemory.current, before, "freed tensors are released")
+        XCTAssertGreaterThanOrEqual(TensorMemory.peak - before, 4800, "the peak remembers")
+    }
+
+    func testActivationMemoryGrowsQuadraticallyWithLength() throws {
+        ComputeThreads.set(1)
+        let configuration = ModelConfiguration(vocabularySize: 64, classCount: 2, maxLength: 1024, width: 16, heads: 2, feedForwardWidth: 32,
+                                               layers: 1, positionEncoding: .rope, normPlacement: .post, pooling: .classToken, dropout: 0.1, causal: false)
+        let points = try LengthCost.measure(configuration, lengths: [(100, 256), (200, 512), (400, 1024)], repeats: 1)
+        XCTAssertEqual(points.map(\.tokens), [256, 512, 1024])
+        // Attention probabilities, stored twice (before and after dropout) per head: 2 x H x T² floats at least.
+        for p in points { XCTAssertGreaterThan(p.trainingStepBytes, 2 * 2 * p.tokens * p.tokens * 4) }
+        let growth = Double(points[2].trainingStepBytes) / Double(points[1].trainingStepBytes)
+        XCTAssertGreaterThan(growth, 3.0, "doubling the length must cost close to 4x once T² dominates, not 2x")
+        XCTAssertLessThanOrEqual(points[2].forwardBytes, points[2].trainingStepBytes)
+        XCTAssertTrue(points.allSatisfy { $0.trainingStepSeconds > 0 && $0.forwardSeconds > 0 })
+    }
+}
