@@ -9,7 +9,8 @@
 //   CAAT box      GGCCAATCT    Bucher 1990, the same study's CCAAT-box consensus
 //   GC box        GGGCGG       the Sp1 site (Dynan & Tjian 1985, Nature 316:774)
 //   splice donor  MAGGTRAGT    Mount 1982, Nucleic Acids Res. 10:459 (exon MAG | intron GTRAGT)
-//   splice acceptor YYYYYYYYYYNCAGG  Mount 1982 (polypyrimidine tract, N, CAG | G)
+//   splice acceptor YYNCAGG    Mount 1982 (the 3' end of (Y)n N CAG | G: with the whole
+//                 pyrimidine tract, any run of C and T would count as an acceptor)
 //   simple repeat a 1–3 base unit repeated to the token's length (AAAAAA, CACACA, GAAGAA): the
 //                 short tandem repeats RepeatMasker files as Simple_repeat
 //
@@ -31,7 +32,7 @@ public struct KnownMotif: Sendable, Hashable {
         KnownMotif(name: "CAAT box", consensus: "GGCCAATCT", source: "Bucher 1990, J. Mol. Biol. 212:563"),
         KnownMotif(name: "GC box", consensus: "GGGCGG", source: "Sp1 site; Dynan & Tjian 1985, Nature 316:774"),
         KnownMotif(name: "splice donor", consensus: "MAGGTRAGT", source: "Mount 1982, Nucleic Acids Res. 10:459"),
-        KnownMotif(name: "splice acceptor", consensus: "YYYYYYYYYYNCAGG", source: "Mount 1982, Nucleic Acids Res. 10:459"),
+        KnownMotif(name: "splice acceptor", consensus: "YYNCAGG", source: "Mount 1982, Nucleic Acids Res. 10:459 (3' end of (Y)n N CAG | G)"),
         KnownMotif(name: "simple repeat", consensus: nil, source: "1–3 bp unit in tandem (RepeatMasker's Simple_repeat class)"),
     ]
 }

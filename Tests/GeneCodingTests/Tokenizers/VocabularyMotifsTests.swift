@@ -11,6 +11,8 @@ final class VocabularyMotifsTests: XCTestCase {
         XCTAssertTrue(VocabularyMotifs.matches("CCAATC").contains("CAAT box"))
         XCTAssertTrue(VocabularyMotifs.matches("AGGTAAGT").contains("splice donor"))
         XCTAssertTrue(VocabularyMotifs.matches("TTCTCCCTGCAGG").contains("splice acceptor"))
+        XCTAssertTrue(VocabularyMotifs.matches("CTACAGG").contains("splice acceptor"))
+        XCTAssertFalse(VocabularyMotifs.matches("CCCTTC").contains("splice acceptor"), "a pyrimidine run alone is not an acceptor")
         XCTAssertFalse(VocabularyMotifs.matches("TATAGA").contains("TATA box"), "G is not W")
         XCTAssertEqual(VocabularyMotifs.matches("TATA"), [], "tokens shorter than the minimum are not judged")
         XCTAssertEqual(VocabularyMotifs.matches("ACGTGCTA"), [], "an arbitrary token matches nothing")
