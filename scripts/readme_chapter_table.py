@@ -14,6 +14,7 @@ artifacts = {
     "01-tokenization": ("tokenization table (k-mers vs BPE)", "chapter-tokenization"),
     "02-position-encodings": ("position-encoding table, extrapolation", "chapter-position-encodings"),
     "03-depth": ("depth figure (3–24 layers)", "chapter-depth"),
+    "04-open-questions": ("open questions: vocabulary size, 10 kbp sequences, pretraining, decoders, motifs", "chapter-open-questions"),
 }
 
 

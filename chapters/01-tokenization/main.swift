@@ -24,13 +24,8 @@ let dnabert2 = ProcessInfo.processInfo.environment["DNABERT2_TOKENIZER"]
     ?? book.executor.gue.root.deletingLastPathComponent().appendingPathComponent("tokenizers/dnabert2-bpe4096.json").path
 var tokenizers: [TokenizerSpec] = [1, 3, 4, 5, 6].map { .kmer(k: $0, overlapping: false) } + [.bpe(vocabularySize: 4096)]
 if FileManager.default.fileExists(atPath: dnabert2) { tokenizers.append(.file(path: dnabert2)) }
-func columnName(_ t: TokenizerSpec) -> String {
-    switch t {
-    case let .kmer(k, _): return "\(k)-mer"
-    case let .bpe(size): return "BPE-\(size)"
-    case .file: return "DNABERT-2 BPE"
-    }
-}
+/// The only vocabulary file used here is DNABERT-2's.
+func columnName(_ t: TokenizerSpec) -> String { if case .file = t { return "DNABERT-2 BPE" }; return t.displayName }
 
 book.step("Setup", """
     Tokenizers: \(tokenizers.map { Markdown.code(columnName($0)) }.joined(separator: ", ")). k-mers are cut without overlap \

@@ -29,15 +29,6 @@ let encodings = PositionEncoding.allCases
 let paperEncodings: [PositionEncoding] = [.sinusoidal, .alibi, .rope]
 let vocabularySize = 4096
 let bpe = TokenizerSpec.bpe(vocabularySize: vocabularySize)
-func encodingName(_ encoding: PositionEncoding) -> String {
-    switch encoding {
-    case .sinusoidal: return "sinusoidal"
-    case .alibi: return "ALiBi"
-    case .rope: return "RoPE"
-    case .learned: return "learned"
-    case .none: return "none"
-    }
-}
 func list(_ items: [String]) -> String { items.isEmpty ? "none" : items.joined(separator: ", ") }
 /// "RoPE 0.512 > ALiBi 0.498 = none 0.498": names with their values, highest first, `=` where the
 /// printed values tie.
@@ -129,7 +120,7 @@ book.step("Test MCC by task and encoding", """
     tasks and over long tasks (when there are several), over all, and on how many tasks each encoding has the best mean.
     """)
 // Scores are right-aligned by hand: a bold best would make the automatic alignment read the column as text.
-var mccTable = Table(columns: [Table.Column("task"), Table.Column("group")] + encodings.map { Table.Column(encodingName($0), alignment: .right) })
+var mccTable = Table(columns: [Table.Column("task"), Table.Column("group")] + encodings.map { Table.Column($0.displayName, alignment: .right) })
 for task in book.tasks {
     let cells = encodings.map { cell(task, $0) }
     let best = cells.filter { $0.count > 0 }.map(\.mean).max()
@@ -149,13 +140,13 @@ book.table(mccTable)
 try book.figure(BarChart(name: "02-mcc-by-encoding", title: "Test MCC by position encoding, BPE-\(vocabularySize) (\(book.profile.name) profile)",
                          xLabel: "task", yLabel: "test MCC (mean ± sd over seeds)", categories: book.tasks,
                          groups: encodings.map { e in
-                             BarChart.Group(name: encodingName(e), means: book.tasks.map { cell($0, e).mean },
+                             BarChart.Group(name: e.displayName, means: book.tasks.map { cell($0, e).mean },
                                             deviations: book.tasks.map { cell($0, e).errorBar })
                          }),
                 alt: "grouped bars of test MCC per task and position encoding")
 if !completeTasks.isEmpty {
     book.paragraph("Averaged over tasks, the encodings rank: "
-                   + ranking(encodings.map { (encodingName($0), meanOver(completeTasks, $0)) }) + ".")
+                   + ranking(encodings.map { ($0.displayName, meanOver(completeTasks, $0)) }) + ".")
 }
 
 // MARK: 5. RoPE against each encoding
@@ -168,7 +159,7 @@ book.step("RoPE against each other encoding", """
 var pairTable = Table(["RoPE against", "clearly better", "within noise", "clearly worse", "mean difference (RoPE − other)"])
 for other in encodings where other != .rope {
     let comparisons = completeTasks.map { Comparison.of(cell($0, .rope), cell($0, other)) }
-    pairTable.append([encodingName(other), "\(comparisons.filter { $0 == .clearlyBetter }.count)",
+    pairTable.append([other.displayName, "\(comparisons.filter { $0 == .clearlyBetter }.count)",
                       "\(comparisons.filter { $0 != .clearlyBetter && $0 != .clearlyWorse }.count)",
                       "\(comparisons.filter { $0 == .clearlyWorse }.count)",
                       Format.fixed(Statistics.meanOrNaN(completeTasks.map { cell($0, .rope).mean - cell($0, other).mean }), 3)])
@@ -282,7 +273,7 @@ for task in extrapolationTasks {
     for encoding in encodings {
         let cells = bases.map { cropCell(task, encoding, $0) }
         let change = changeCell(task, encoding)
-        table.append([encodingName(encoding)]
+        table.append([encoding.displayName]
                      + cells.enumerated().map { i, c in bases[i] == fullLength(task) && c.count > 0 && c.mean == bestAtFull ? Markdown.bold(c.text) : c.text }
                      + [change.count > 0 && change.mean == bestChange ? Markdown.bold(change.text) : change.text])
     }
@@ -299,7 +290,7 @@ for task in extrapolationTasks {
                               title: "\(task): trained on the first \(trainedLength(task)) bp (\(book.profile.name) profile)",
                               xLabel: "test sequence length (bp, log scale)", yLabel: "test MCC (mean ± sd over seeds)",
                               series: encodings.map { e in
-                                  LineChart.Series(name: encodingName(e), x: bases.map(Double.init),
+                                  LineChart.Series(name: e.displayName, x: bases.map(Double.init),
                                                    y: bases.map { cropCell(task, e, $0).mean },
                                                    deviations: bases.map { cropCell(task, e, $0).errorBar })
                               },
@@ -312,13 +303,13 @@ for task in completeExtrapolationTasks {
     let belowControl = others.filter { Comparison.of(changeCell(task, $0), control) == .clearlyWorse }
     let aboveControl = others.filter { Comparison.of(changeCell(task, $0), control) == .clearlyBetter }
     book.paragraph("On \(Markdown.code(task)), from \(trainedLength(task)) to \(fullLength(task)) bp, the change in test MCC ranks "
-                   + ranking(encodings.map { (encodingName($0), changeCell(task, $0).mean) })
+                   + ranking(encodings.map { ($0.displayName, changeCell(task, $0).mean) })
                    + ". Without positions the change is \(Format.fixed(control.mean, 3)), what the extra sequence alone is worth. "
                    + (belowControl.isEmpty ? "No encoding gains clearly less than that"
-                      : "Clearly less: \(list(belowControl.map(encodingName))), which \(belowControl.count == 1 ? "pays" : "pay") for \(belowControl.count == 1 ? "its" : "their") positions at lengths not trained on")
-                   + (aboveControl.isEmpty ? "" : "; clearly more: \(list(aboveControl.map(encodingName)))")
+                      : "Clearly less: \(list(belowControl.map(\.displayName))), which \(belowControl.count == 1 ? "pays" : "pay") for \(belowControl.count == 1 ? "its" : "their") positions at lengths not trained on")
+                   + (aboveControl.isEmpty ? "" : "; clearly more: \(list(aboveControl.map(\.displayName)))")
                    + (belowControl.count + aboveControl.count < others.count
-                      ? "; within noise of it: \(list(others.filter { !belowControl.contains($0) && !aboveControl.contains($0) }.map(encodingName)))" : "")
+                      ? "; within noise of it: \(list(others.filter { !belowControl.contains($0) && !aboveControl.contains($0) }.map(\.displayName)))" : "")
                    + ".")
     // For scale: the same encodings trained on whole sequences (the main grid), when the task is in it.
     let wholeTrained = encodings.map { cell(task, $0).mean }.filter(\.isFinite)
@@ -381,7 +372,7 @@ if localComplete.isEmpty {
     let highest = localComplete.filter { gap($0) > 0 }
     let detail = localComplete.map { task in
         let rival = pick([.sinusoidal, .rope], task, highest: true, cell)
-        return "\(task) \(Format.fixed(cell(task, .alibi).mean, 3)) vs \(Format.fixed(cell(task, rival).mean, 3)) (\(encodingName(rival)))"
+        return "\(task) \(Format.fixed(cell(task, .alibi).mean, 3)) vs \(Format.fixed(cell(task, rival).mean, 3)) (\(rival.displayName))"
             + (level.contains(task) ? "" : ", clearly behind")
     }.joined(separator: "; ")
     let longComplete = completeTasks.filter { !isLocal($0) }
@@ -403,7 +394,7 @@ let sinusoidalVerdict = longComplete.isEmpty ? notTested(sinusoidalClaim, "no lo
 
 // Claims 4 and 5, on the change in test MCC from the trained length to four times it (per seed).
 func atFull(_ task: String, _ encoding: PositionEncoding) -> String {
-    "\(encodingName(encoding)) \(Format.fixed(cropCell(task, encoding, fullLength(task)).mean, 3))"
+    "\(encoding.displayName) \(Format.fixed(cropCell(task, encoding, fullLength(task)).mean, 3))"
 }
 let changeQuantity = "Change in test MCC from the trained length to \(stretches.last!)×"
 let extrapolateClaim = "RoPE extrapolates best to longer sequences than it was trained on"

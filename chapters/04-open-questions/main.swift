@@ -31,22 +31,8 @@ let bpe4096 = TokenizerSpec.bpe(vocabularySize: 4096)
 let dnabert2 = ProcessInfo.processInfo.environment["DNABERT2_TOKENIZER"]
     ?? book.executor.gue.root.deletingLastPathComponent().appendingPathComponent("tokenizers/dnabert2-bpe4096.json").path
 let hasDNABERT2 = FileManager.default.fileExists(atPath: dnabert2)
-func encodingName(_ encoding: PositionEncoding) -> String {
-    switch encoding {
-    case .sinusoidal: return "sinusoidal"
-    case .alibi: return "ALiBi"
-    case .rope: return "RoPE"
-    case .learned: return "learned"
-    case .none: return "none"
-    }
-}
-func tokenizerName(_ t: TokenizerSpec) -> String {
-    switch t {
-    case let .kmer(k, _): return "\(k)-mer"
-    case let .bpe(size): return "BPE-\(size)"
-    case .file: return "DNABERT-2 BPE"
-    }
-}
+/// The only vocabulary file used here is DNABERT-2's.
+func tokenizerName(_ t: TokenizerSpec) -> String { if case .file = t { return "DNABERT-2 BPE" }; return t.displayName }
 func list(_ items: [String]) -> String { items.isEmpty ? "none" : items.joined(separator: ", ") }
 let lengths = try Dictionary(uniqueKeysWithValues: book.tasks.map { ($0, try book.executor.task($0).train.summary.longest) })
 /// Sections 1, 3 and 4 train many cells per task; they use the tasks of at most this length, where a
@@ -206,7 +192,7 @@ func shortName(_ task: String) -> String { String(task.split(separator: "/").las
 var longTable = Table(columns: [Table.Column("task"), Table.Column("encoding")] + testLengths.map { Table.Column("\($0) bp", alignment: .right) })
 for task in longTasks {
     for encoding in longEncodings {
-        longTable.append([Markdown.code(shortName(task)), encodingName(encoding)] + testLengths.map { longScore(task, encoding, $0).text })
+        longTable.append([Markdown.code(shortName(task)), encoding.displayName] + testLengths.map { longScore(task, encoding, $0).text })
     }
 }
 book.table(longTable, caption: "Test MCC (mean ± sd over seeds), trained at \(trainLength) bp.")
@@ -214,7 +200,7 @@ for task in longTasks {
     try book.figure(LineChart(name: "04-long-\(shortName(task))", title: "\(shortName(task)): test MCC against length, trained at \(trainLength) bp",
                               xLabel: "test sequence length (bp)", yLabel: "test MCC (mean ± sd over seeds)",
                               series: longEncodings.map { e in
-                                  LineChart.Series(name: encodingName(e), x: testLengths.map(Double.init), y: testLengths.map { longScore(task, e, $0).mean },
+                                  LineChart.Series(name: e.displayName, x: testLengths.map(Double.init), y: testLengths.map { longScore(task, e, $0).mean },
                                                    deviations: testLengths.map { longScore(task, e, $0).errorBar })
                               }, logX: true, xTicks: testLengths.map(Double.init)),
                     alt: "test MCC against test length per encoding on \(shortName(task))")
@@ -248,7 +234,7 @@ book.paragraph("""
     \(costLengths.last!.bases) bp, is twice the longest test.
     """)
 var costTable = Table(columns: [Table.Column("length (bp)", alignment: .right), Table.Column("tokens", alignment: .right)]
-                      + longEncodings.map { Table.Column("\(encodingName($0)) step (s)", alignment: .right) }
+                      + longEncodings.map { Table.Column("\($0.displayName) step (s)", alignment: .right) }
                       + [Table.Column("step memory (RoPE)", alignment: .right), Table.Column("forward memory (RoPE)", alignment: .right)])
 let ropeCost = costMeasurements.first { $0.encoding == .rope }!.points
 for (i, length) in costLengths.enumerated() {
@@ -260,7 +246,7 @@ book.table(costTable)
 try book.figure(LineChart(name: "04-time-by-length", title: "Seconds per sequence against length (one thread)",
                           xLabel: "sequence length (bp)", yLabel: "seconds per sequence",
                           series: costMeasurements.map { m in
-                              LineChart.Series(name: "\(encodingName(m.encoding)) training step", x: m.points.map { Double($0.bases) }, y: m.points.map(\.trainingStepSeconds))
+                              LineChart.Series(name: "\(m.encoding.displayName) training step", x: m.points.map { Double($0.bases) }, y: m.points.map(\.trainingStepSeconds))
                           } + [LineChart.Series(name: "RoPE forward only", x: ropeCost.map { Double($0.bases) }, y: ropeCost.map(\.forwardSeconds))],
                           logX: true, logY: true, xTicks: costLengths.map { Double($0.bases) }),
                 alt: "seconds per sequence against length, log-log")
@@ -346,15 +332,48 @@ func pretrainCell(_ task: String, _ tokenizer: TokenizerSpec, _ encoding: Positi
     score(pretrainRecords) { $0.task == task && $0.tokenizer == tokenizer && $0.positionEncoding == encoding && ($0.pretraining != nil) == pretrained && !$0.causal }
 }
 let combinations = pretrainTokenizers.flatMap { t in paperEncodings.map { (t, $0) } }
-func comboName(_ c: (TokenizerSpec, PositionEncoding)) -> String { "\(tokenizerName(c.0)) + \(encodingName(c.1))" }
-var pretrainTable = Table(columns: [Table.Column("tokenizer + encoding")] + affordableTasks.flatMap { [Table.Column("\($0) scratch", alignment: .right), Table.Column("\($0) pretrained", alignment: .right)] }
-                          + [Table.Column("mean gain", alignment: .right)])
-for c in combinations {
-    let gains = affordableTasks.map { pretrainCell($0, c.0, c.1, pretrained: true).mean - pretrainCell($0, c.0, c.1, pretrained: false).mean }
-    pretrainTable.append([comboName(c)] + affordableTasks.flatMap { task in
-        [pretrainCell(task, c.0, c.1, pretrained: false).text, pretrainCell(task, c.0, c.1, pretrained: true).text]
-    } + [Format.fixed(Statistics.meanOrNaN(gains.filter { !$0.isNaN }), 3)])
+func comboName(_ c: (TokenizerSpec, PositionEncoding)) -> String { "\(tokenizerName(c.0)) + \(c.1.displayName)" }
+/// Sections 3 and 4 set two variants of every tokenizer + encoding cell side by side (scratch and
+/// pretrained; encoder and decoder). `cell(task, combination, second)` scores one variant.
+typealias VariantCell = (String, (TokenizerSpec, PositionEncoding), Bool) -> CellScore
+/// Per task, both variants; last column the mean over tasks of (second − first).
+func variantTable(_ names: (String, String), difference: String, _ cell: VariantCell) -> Table {
+    var table = Table(columns: [Table.Column("tokenizer + encoding")]
+                      + affordableTasks.flatMap { [Table.Column("\($0) \(names.0)", alignment: .right), Table.Column("\($0) \(names.1)", alignment: .right)] }
+                      + [Table.Column(difference, alignment: .right)])
+    for c in combinations {
+        let differences = affordableTasks.map { cell($0, c, true).mean - cell($0, c, false).mean }.filter { !$0.isNaN }
+        table.append([comboName(c)] + affordableTasks.flatMap { [cell($0, c, false).text, cell($0, c, true).text] }
+                     + [Format.fixed(Statistics.meanOrNaN(differences), 3)])
+    }
+    return table
 }
+/// Bars of each variant's mean over tasks, per combination.
+func variantChart(_ name: String, title: String, _ names: (String, String), _ cell: VariantCell) -> BarChart {
+    BarChart(name: name, title: title, xLabel: "tokenizer + position encoding", yLabel: "test MCC (mean over tasks)",
+             categories: combinations.map(comboName),
+             groups: [false, true].map { second in
+                 BarChart.Group(name: second ? names.1 : names.0,
+                                means: combinations.map { c in Statistics.meanOrNaN(affordableTasks.map { cell($0, c, second).mean }.filter { !$0.isNaN }) })
+             })
+}
+/// One (A, B) pair per task and combination with results on both sides, for Verdict.beats.
+func variantPairs(secondFirst: Bool, _ cell: VariantCell) -> [(task: String, a: CellScore, b: CellScore)] {
+    affordableTasks.flatMap { task in
+        combinations.compactMap { c -> (task: String, a: CellScore, b: CellScore)? in
+            let a = cell(task, c, secondFirst), b = cell(task, c, !secondFirst)
+            return a.count > 0 && b.count > 0 ? ("\(task) \(comboName(c))", a, b) : nil
+        }
+    }
+}
+/// The verdict's wording counts cells, not tasks.
+func overCells(_ v: Verdict) -> Verdict {
+    var v = v
+    v.evidence = v.evidence.replacingOccurrences(of: " tasks,", with: " task × tokenizer × encoding cells,")
+    return v
+}
+let pretrainVariant: VariantCell = { task, c, pretrained in pretrainCell(task, c.0, c.1, pretrained: pretrained) }
+let pretrainTable = variantTable(("scratch", "pretrained"), difference: "mean gain", pretrainVariant)
 book.table(pretrainTable, caption: "Test MCC, mean ± sd over seeds; mean gain = pretrained − scratch, averaged over tasks.")
 // What the masked-language model learned: held-out masked-token accuracy against always guessing the most common token.
 var mlmTable = Table(["task", "tokenizer + encoding", "corpus (sequences / tokens)", "held-out masked accuracy by epoch", "most-frequent-token baseline", "pretraining time"])
@@ -367,30 +386,23 @@ for task in affordableTasks {
     }
 }
 book.table(mlmTable, caption: "Masked-token accuracy on the dev split's sequences (no labels used), after each pretraining epoch.")
-try book.figure(BarChart(name: "04-pretraining", title: "Scratch against pretrained, mean test MCC over \(Format.plural(affordableTasks.count, "task"))",
-                         xLabel: "tokenizer + position encoding", yLabel: "test MCC (mean over tasks)", categories: combinations.map(comboName),
-                         groups: [false, true].map { pretrained in
-                             BarChart.Group(name: pretrained ? "pretrained" : "scratch",
-                                            means: combinations.map { c in Statistics.meanOrNaN(affordableTasks.map { pretrainCell($0, c.0, c.1, pretrained: pretrained).mean }.filter { !$0.isNaN }) })
-                         }),
+try book.figure(variantChart("04-pretraining", title: "Scratch against pretrained, mean test MCC over \(Format.plural(affordableTasks.count, "task"))",
+                             ("scratch", "pretrained"), pretrainVariant),
                 alt: "bars of mean test MCC, scratch and pretrained, per tokenizer and encoding")
-book.paragraph("Cost: \(cost(pretrainRecords, new: pretrainGrid.count - pretrainStored)); pretraining itself is counted in the pretrained runs' time, once per shared encoder.")
-let comboPairs: [(task: String, a: CellScore, b: CellScore)] = affordableTasks.flatMap { task in
-    combinations.compactMap { c -> (task: String, a: CellScore, b: CellScore)? in
-        let a = pretrainCell(task, c.0, c.1, pretrained: true), b = pretrainCell(task, c.0, c.1, pretrained: false)
-        return a.count > 0 && b.count > 0 ? ("\(task) \(comboName(c))", a, b) : nil
-    }
-}
-var pretrainHelps = Verdict.beats("Pretraining improves fine-tuned MCC", a: "pretrained", b: "scratch", pairs: comboPairs).asAnswer
-pretrainHelps.evidence = pretrainHelps.evidence.replacingOccurrences(of: " tasks,", with: " task × tokenizer × encoding cells,")
-verdicts.append(pretrainHelps)
-/// The best combination other than BPE + RoPE on a task, by mean, among `pretrained` (or scratch) cells.
-func bestRival(_ task: String, pretrained: Bool, _ cell: (String, TokenizerSpec, PositionEncoding) -> CellScore) -> CellScore {
-    combinations.filter { !($0.0 == bpe4096 && $0.1 == .rope) }.map { cell(task, $0.0, $0.1) }.filter { $0.count > 0 }.max { $0.mean < $1.mean } ?? CellScore([])
+// Pretraining is done once per shared encoder, before the fine-tuning runs, so its time is not in theirs.
+let encoders = Dictionary(pretrainRecords.compactMap { $0.pretraining.map { ($0.key, $0) } }, uniquingKeysWith: { a, _ in a })
+book.paragraph("Cost: \(cost(pretrainRecords, new: pretrainGrid.count - pretrainStored)); besides, pretraining the "
+               + "\(Format.plural(encoders.count, "shared encoder")) took \(Format.duration(encoders.values.reduce(0) { $0 + $1.trainingSeconds })) of training.")
+verdicts.append(overCells(Verdict.beats("Pretraining improves fine-tuned MCC", a: "pretrained", b: "scratch",
+                                         pairs: variantPairs(secondFirst: true, pretrainVariant)).asAnswer))
+
+/// BPE + RoPE's second variant on a task, and the best other combination's (by mean).
+func bpeRoPE(_ task: String, _ cell: VariantCell) -> CellScore { cell(task, (bpe4096, .rope), true) }
+func bestRival(_ task: String, _ cell: VariantCell) -> CellScore {
+    combinations.filter { !($0.0 == bpe4096 && $0.1 == .rope) }.map { cell(task, $0, true) }.filter { $0.count > 0 }.max { $0.mean < $1.mean } ?? CellScore([])
 }
 verdicts.append(Verdict.beats("BPE with RoPE stays the best combination after pretraining", a: "pretrained BPE + RoPE", b: "the best other pretrained combination",
-                              pairs: pairs(affordableTasks, { pretrainCell($0, bpe4096, .rope, pretrained: true) },
-                                           { bestRival($0, pretrained: true) { pretrainCell($0, $1, $2, pretrained: true) } })).asAnswer)
+                              pairs: pairs(affordableTasks, { bpeRoPE($0, pretrainVariant) }, { bestRival($0, pretrainVariant) })).asAnswer)
 
 // MARK: - 4. Decoder-only
 
@@ -420,35 +432,18 @@ let decoderRecords = try book.run(decoderGrid)
 func decoderCell(_ task: String, _ tokenizer: TokenizerSpec, _ encoding: PositionEncoding, causal: Bool) -> CellScore {
     score(decoderRecords) { $0.task == task && $0.tokenizer == tokenizer && $0.positionEncoding == encoding && $0.causal == causal && $0.pretraining == nil }
 }
-var decoderTable = Table(columns: [Table.Column("tokenizer + encoding")] + affordableTasks.flatMap { [Table.Column("\($0) encoder", alignment: .right), Table.Column("\($0) decoder", alignment: .right)] }
-                         + [Table.Column("mean (decoder − encoder)", alignment: .right)])
-for c in combinations {
-    let gaps = affordableTasks.map { decoderCell($0, c.0, c.1, causal: true).mean - decoderCell($0, c.0, c.1, causal: false).mean }
-    decoderTable.append([comboName(c)] + affordableTasks.flatMap { task in
-        [decoderCell(task, c.0, c.1, causal: false).text, decoderCell(task, c.0, c.1, causal: true).text]
-    } + [Format.fixed(Statistics.meanOrNaN(gaps.filter { !$0.isNaN }), 3)])
-}
+let decoderVariant: VariantCell = { task, c, causal in decoderCell(task, c.0, c.1, causal: causal) }
+let decoderTable = variantTable(("encoder", "decoder"), difference: "mean (decoder − encoder)", decoderVariant)
 book.table(decoderTable, caption: "Test MCC, mean ± sd over seeds.")
-try book.figure(BarChart(name: "04-decoder", title: "Encoder against causal decoder, mean test MCC over \(Format.plural(affordableTasks.count, "task"))",
-                         xLabel: "tokenizer + position encoding", yLabel: "test MCC (mean over tasks)", categories: combinations.map(comboName),
-                         groups: [false, true].map { causal in
-                             BarChart.Group(name: causal ? "decoder (causal, last token)" : "encoder ([CLS])",
-                                            means: combinations.map { c in Statistics.meanOrNaN(affordableTasks.map { decoderCell($0, c.0, c.1, causal: causal).mean }.filter { !$0.isNaN }) })
-                         }),
+try book.figure(variantChart("04-decoder", title: "Encoder against causal decoder, mean test MCC over \(Format.plural(affordableTasks.count, "task"))",
+                             ("encoder ([CLS])", "decoder (causal, last token)"), decoderVariant),
                 alt: "bars of mean test MCC, encoder and decoder, per tokenizer and encoding")
 book.paragraph("Cost: \(cost(decoderRecords, new: decoderGrid.count - decoderStored)).")
-let encoderDecoderPairs: [(task: String, a: CellScore, b: CellScore)] = affordableTasks.flatMap { task in
-    combinations.compactMap { c -> (task: String, a: CellScore, b: CellScore)? in
-        let a = decoderCell(task, c.0, c.1, causal: false), b = decoderCell(task, c.0, c.1, causal: true)
-        return a.count > 0 && b.count > 0 ? ("\(task) \(comboName(c))", a, b) : nil
-    }
-}
-var encoderWins = Verdict.beats("The bidirectional encoder beats a causal decoder of the same size", a: "the encoder", b: "the decoder", pairs: encoderDecoderPairs).asAnswer
-encoderWins.evidence = encoderWins.evidence.replacingOccurrences(of: " tasks,", with: " task × tokenizer × encoding cells,")
-verdicts.append(encoderWins)
+verdicts.append(overCells(Verdict.beats("The bidirectional encoder beats a causal decoder of the same size", a: "the encoder", b: "the decoder",
+                                         pairs: variantPairs(secondFirst: false, decoderVariant)).asAnswer))
+
 verdicts.append(Verdict.beats("BPE with RoPE is the best combination among decoders", a: "decoder BPE + RoPE", b: "the best other decoder combination",
-                              pairs: pairs(affordableTasks, { decoderCell($0, bpe4096, .rope, causal: true) },
-                                           { bestRival($0, pretrained: false) { decoderCell($0, $1, $2, causal: true) } })).asAnswer)
+                              pairs: pairs(affordableTasks, { bpeRoPE($0, decoderVariant) }, { bestRival($0, decoderVariant) })).asAnswer)
 
 // MARK: - 5. What BPE learns
 

@@ -14,6 +14,19 @@ public enum PositionEncoding: String, Codable, CaseIterable, Sendable {
     case none
 }
 
+extension PositionEncoding {
+    /// The name reports use: "sinusoidal", "ALiBi", "RoPE", "learned", "none".
+    public var displayName: String {
+        switch self {
+        case .sinusoidal: return "sinusoidal"
+        case .alibi: return "ALiBi"
+        case .rope: return "RoPE"
+        case .learned: return "learned"
+        case .none: return "none"
+        }
+    }
+}
+
 public enum NormPlacement: String, Codable, CaseIterable, Sendable {
     /// LayerNorm after each residual sum, as BERT and DNABERT do.
     case post

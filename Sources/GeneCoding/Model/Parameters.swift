@@ -37,6 +37,19 @@ public final class ParameterStore<S: Scalar> {
 
     public var count: Int { all.reduce(0) { $0 + $1.value.count } }
 
+    /// A copy of every value by name: what a checkpoint or the best-on-dev epoch keeps.
+    public func snapshot() -> [String: Tensor<S>] {
+        Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0.value.copy()) })
+    }
+
+    /// Sets every value from `values`, which must hold each parameter by name.
+    public func restore(_ values: [String: Tensor<S>]) {
+        for p in all {
+            guard let v = values[p.name] else { preconditionFailure("no saved value for \(p.name)") }
+            p.value.copy(from: v)
+        }
+    }
+
     /// Global L2 norm of all gradients, accumulated in Double.
     public func gradientNorm() -> Double {
         var sum = 0.0

@@ -310,7 +310,7 @@ public final class RunExecutor: @unchecked Sendable {
         if let data = FileManager.default.contents(atPath: recordURL.path),
            let record = try? ResultStore.decoder.decode(PretrainingRecord.self, from: data),
            let state = Checkpoint.loadState(key: key, order: order, shapes: shapes, from: directory), state.epochsDone == spec.epochs {
-            for p in model.parameters.all { p.value.copy(from: state.parameters[p.name]!) }
+            model.parameters.restore(state.parameters)
             return (model, record)
         }
         let settings = PretrainingSettings(epochs: spec.epochs, batchSize: spec.batchSize,

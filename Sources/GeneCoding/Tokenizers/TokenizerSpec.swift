@@ -83,3 +83,15 @@ public enum TokenizerSpec: Hashable, Codable, Sendable, CustomStringConvertible 
         try container.encode(description)
     }
 }
+
+extension TokenizerSpec {
+    /// The name reports use: "3-mer", "3-mer (overlapping)", "BPE-4096", or a vocabulary file's name
+    /// without its extension.
+    public var displayName: String {
+        switch self {
+        case let .kmer(k, overlapping): return overlapping ? "\(k)-mer (overlapping)" : "\(k)-mer"
+        case let .bpe(size): return "BPE-\(size)"
+        case let .file(path): return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        }
+    }
+}

@@ -189,16 +189,8 @@ public final class Pretrainer {
         return (loss / Double(total), Double(correct) / Double(total))
     }
 
-    func snapshot() -> [String: Tensor<Float>] {
-        Dictionary(uniqueKeysWithValues: model.parameters.all.map { ($0.name, $0.value.copy()) })
-    }
-
-    func restore(_ values: [String: Tensor<Float>]) {
-        for p in model.parameters.all {
-            guard let v = values[p.name] else { preconditionFailure("no saved value for \(p.name)") }
-            p.value.copy(from: v)
-        }
-    }
+    func snapshot() -> [String: Tensor<Float>] { model.parameters.snapshot() }
+    func restore(_ values: [String: Tensor<Float>]) { model.parameters.restore(values) }
 }
 
 // MARK: transfer

@@ -229,14 +229,6 @@ public final class Trainer {
         return (loss / Double(split.count), ClassificationScores(truth: split.labels, prediction: predictions), predictions)
     }
 
-    func snapshot() -> [String: Tensor<Float>] {
-        Dictionary(uniqueKeysWithValues: model.parameters.all.map { ($0.name, $0.value.copy()) })
-    }
-
-    func restore(_ values: [String: Tensor<Float>]) {
-        for p in model.parameters.all {
-            guard let v = values[p.name] else { preconditionFailure("no saved value for \(p.name)") }
-            p.value.copy(from: v)
-        }
-    }
+    func snapshot() -> [String: Tensor<Float>] { model.parameters.snapshot() }
+    func restore(_ values: [String: Tensor<Float>]) { model.parameters.restore(values) }
 }
