@@ -243,17 +243,25 @@ for (i, length) in costLengths.enumerated() {
                      + [Format.bytes(ropeCost[i].trainingStepBytes), Format.bytes(ropeCost[i].forwardBytes)])
 }
 book.table(costTable)
+/// A reference line growing as length², through the last point: where a curve runs parallel to it,
+/// the quadratic term dominates.
+func quadratic(through values: [Double]) -> LineChart.Series {
+    let x = ropeCost.map { Double($0.tokens) }
+    return LineChart.Series(name: "∝ length² (reference)", x: ropeCost.map { Double($0.bases) }, y: x.map { values.last! * ($0 / x.last!) * ($0 / x.last!) })
+}
 try book.figure(LineChart(name: "04-time-by-length", title: "Seconds per sequence against length (one thread)",
                           xLabel: "sequence length (bp)", yLabel: "seconds per sequence",
                           series: costMeasurements.map { m in
                               LineChart.Series(name: "\(m.encoding.displayName) training step", x: m.points.map { Double($0.bases) }, y: m.points.map(\.trainingStepSeconds))
-                          } + [LineChart.Series(name: "RoPE forward only", x: ropeCost.map { Double($0.bases) }, y: ropeCost.map(\.forwardSeconds))],
+                          } + [LineChart.Series(name: "RoPE forward only", x: ropeCost.map { Double($0.bases) }, y: ropeCost.map(\.forwardSeconds)),
+                               quadratic(through: ropeCost.map(\.trainingStepSeconds))],
                           logX: true, logY: true, xTicks: costLengths.map { Double($0.bases) }),
                 alt: "seconds per sequence against length, log-log")
 try book.figure(LineChart(name: "04-memory-by-length", title: "Activation memory per sequence against length",
                           xLabel: "sequence length (bp)", yLabel: "activation memory (MiB)",
                           series: [LineChart.Series(name: "training step", x: ropeCost.map { Double($0.bases) }, y: ropeCost.map { Double($0.trainingStepBytes) / 1_048_576 }),
-                                   LineChart.Series(name: "forward only", x: ropeCost.map { Double($0.bases) }, y: ropeCost.map { Double($0.forwardBytes) / 1_048_576 })],
+                                   LineChart.Series(name: "forward only", x: ropeCost.map { Double($0.bases) }, y: ropeCost.map { Double($0.forwardBytes) / 1_048_576 }),
+                                   quadratic(through: ropeCost.map { Double($0.trainingStepBytes) / 1_048_576 })],
                           logX: true, logY: true, xTicks: costLengths.map { Double($0.bases) }),
                 alt: "activation memory per sequence against length, log-log")
 /// The growth exponent between the last two lengths: log(y₂/y₁) / log(x₂/x₁); 1 is linear, 2 quadratic.

@@ -332,7 +332,8 @@ public struct LineChart: Chart {
         }
         var settings: [String] = []
         if logX { settings.append("set logscale x 2") }
-        if logY { settings.append("set logscale y 10") }
+        // On a log y axis, "%g" prints 0.001 and 1e-05 rather than 0.001000 and 0.000010.
+        if logY { settings.append(contentsOf: ["set logscale y 10", "set format y \"%g\""]) }
         // On a log scale gnuplot ticks powers of two, which the x values (3, 6, 12, 24 layers;
         // 100, 200, 400 bp) rarely are; a few distinct x values make better ticks themselves.
         let distinct = Set(xs).sorted()
