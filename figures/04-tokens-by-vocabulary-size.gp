@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
-# command:   /tmp/bin/Chapter04OpenQuestions --profile default
-# commit:    04e0468-dirty
+# command:   .build/release/Chapter04OpenQuestions
+# commit:    85ca78b-dirty
 # profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 5 min 39 s    started: 2026-11-24 21:30:06 UTC
+# wall time: 288 ms    started: 2026-11-24 22:16:37 UTC
 # machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
 #
 # Draws 04-tokens-by-vocabulary-size.svg and 04-tokens-by-vocabulary-size.png from 04-tokens-by-vocabulary-size.tsv, all three next to this script.
@@ -51,6 +51,7 @@ set title font ",19"
 set output "04-tokens-by-vocabulary-size.svg"
 set logscale x 2
 set logscale y 10
+set format y "%g"
 set xtics (256, 512, 1024, 2048, 4096, 8192)
 set offsets graph 0.04, graph 0.04, graph 0.02, graph 0.02
 set grid xtics ytics linestyle 100

@@ -189,13 +189,35 @@ func longScore(_ task: String, _ encoding: PositionEncoding, _ bases: Int) -> Ce
     })
 }
 func shortName(_ task: String) -> String { String(task.split(separator: "/").last!) }
-var longTable = Table(columns: [Table.Column("task"), Table.Column("encoding")] + testLengths.map { Table.Column("\($0) bp", alignment: .right) })
+/// How far a model's skill carries: the longest test length up to which the mean MCC stays within
+/// `tolerance` of its score at the trained length (nil when it does not even hold at 2x, or when the
+/// rule was not learned at the trained length: MCC below `learnedAt`).
+let tolerance = 0.1, learnedAt = 0.5
+func holdsTo(_ task: String, _ encoding: PositionEncoding) -> Int? {
+    let trained = longScore(task, encoding, trainLength).mean
+    guard trained >= learnedAt else { return nil }
+    var last: Int? = nil
+    for bases in testLengths.dropFirst() {
+        guard longScore(task, encoding, bases).mean >= trained - tolerance else { break }
+        last = bases
+    }
+    return last
+}
+var longTable = Table(columns: [Table.Column("task"), Table.Column("encoding")] + testLengths.map { Table.Column("\($0) bp", alignment: .right) }
+                      + [Table.Column("holds to", alignment: .right)])
 for task in longTasks {
     for encoding in longEncodings {
-        longTable.append([Markdown.code(shortName(task)), encoding.displayName] + testLengths.map { longScore(task, encoding, $0).text })
+        longTable.append([Markdown.code(shortName(task)), encoding.displayName] + testLengths.map { longScore(task, encoding, $0).text }
+                         + [longScore(task, encoding, trainLength).mean < learnedAt ? "not learned" : holdsTo(task, encoding).map { "\($0) bp" } ?? "not at \(testLengths[1]) bp"])
     }
 }
-book.table(longTable, caption: "Test MCC (mean ± sd over seeds), trained at \(trainLength) bp.")
+book.table(longTable, caption: "Test MCC (mean ± sd over seeds), trained at \(trainLength) bp. \"Holds to\": the longest length up to which the mean stays within \(tolerance) of its trained-length score (\"not learned\": below \(learnedAt) at the trained length).")
+book.paragraph(longTasks.map { task in
+    let learned = longEncodings.filter { longScore(task, $0, trainLength).mean >= learnedAt }
+    return "On `\(shortName(task))`, \(learned.count) of \(longEncodings.count) encodings learned the rule at the trained length (MCC ≥ \(learnedAt): "
+        + list(learned.map(\.displayName)) + "); the control without positions scores \(Format.fixed(longScore(task, .none, trainLength).mean, 3)) there. "
+        + "At \(testLengths.last!) bp: " + longEncodings.map { "\($0.displayName) \(Format.fixed(longScore(task, $0, testLengths.last!).mean, 3))" }.joined(separator: ", ") + "."
+}.joined(separator: " "))
 for task in longTasks {
     try book.figure(LineChart(name: "04-long-\(shortName(task))", title: "\(shortName(task)): test MCC against length, trained at \(trainLength) bp",
                               xLabel: "test sequence length (bp)", yLabel: "test MCC (mean ± sd over seeds)",

@@ -3,20 +3,7 @@
 import XCTest
 @testable import GeneCoding
 
-final class ExtraTestsTests: XCTestCase {
-    var root: URL!
-    var executor: RunExecutor!
-
-    override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-extra-\(UUID().uuidString)")
-        try SyntheticGUE.make(in: root.appendingPathComponent("gue"))
-        executor = RunExecutor(gue: GUE(root: root.appendingPathComponent("gue")), store: ResultStore(root: root.appendingPathComponent("results")))
-        executor.log = { _ in }
-        ComputeThreads.set(1)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
-
+final class ExtraTestsTests: StoreTestCase {
     func baseRun() -> Run {
         var run = Run(task: "synthetic/motif", tokenizer: .kmer(k: 3, overlapping: false), positionEncoding: .rope, profile: .smoke, seed: 1)
         run.width = 16; run.heads = 2; run.feedForwardWidth = 32; run.layers = 1; run.epochs = 2

@@ -25,12 +25,14 @@ enum SyntheticGUE {
     }
 }
 
-final class RunStoreTests: XCTestCase {
+/// A test case with its own temporary folder holding a SyntheticGUE task and an empty result store,
+/// and an executor over both (one thread, no log lines).
+class StoreTestCase: XCTestCase {
     var root: URL!
     var executor: RunExecutor!
 
     override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-runs-\(UUID().uuidString)")
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-\(type(of: self))-\(UUID().uuidString)")
         try SyntheticGUE.make(in: root.appendingPathComponent("gue"))
         executor = RunExecutor(gue: GUE(root: root.appendingPathComponent("gue")), store: ResultStore(root: root.appendingPathComponent("results")))
         executor.log = { _ in }
@@ -40,6 +42,9 @@ final class RunStoreTests: XCTestCase {
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: root)
     }
+}
+
+final class RunStoreTests: StoreTestCase {
 
     func smallRun(seed: UInt64 = 1, tokenizer: TokenizerSpec = .kmer(k: 3, overlapping: false)) -> Run {
         var run = Run(task: "synthetic/motif", tokenizer: tokenizer, positionEncoding: .rope, profile: .smoke, seed: seed)

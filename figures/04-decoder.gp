@@ -1,0 +1,72 @@
+# Generated file: do not edit it by hand; run the command below to remake it.
+# command:   .build/release/Chapter04OpenQuestions
+# commit:    85ca78b-dirty
+# profile:   default    seeds: 1, 2, 3    threads: 1
+# wall time: 876 ms    started: 2026-11-24 22:16:37 UTC
+# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
+#
+# Draws 04-decoder.svg and 04-decoder.png from 04-decoder.tsv, all three next to this script.
+# Run it from the repository root with
+#     gnuplot figures/04-decoder.gp
+# (any other working directory works too). To restyle the chart, edit the settings
+# below and run it again: the numbers are in the data file, nothing is recomputed.
+
+# Work in this script's own folder, so that the data and outputs are found next to it.
+here = "."
+found = 0
+if (exists("ARG0")) {
+    do for [i = strlen(ARG0):1:-1] {
+        if (!found && ARG0[i:i] eq "/") { here = (i > 1 ? ARG0[1:i-1] : "/"); found = 1 }
+    }
+}
+cd here
+
+set encoding utf8
+set datafile separator "\t"
+set datafile missing "NaN"
+
+# Okabe and Ito's palette, which readers with colour-blindness can tell apart.
+set linetype 1 linecolor rgb "#0072B2" linewidth 2 pointtype 7 pointsize 1.0
+set linetype 2 linecolor rgb "#E69F00" linewidth 2 pointtype 5 pointsize 0.9
+set linetype 3 linecolor rgb "#009E73" linewidth 2 pointtype 9 pointsize 1.2
+set linetype 4 linecolor rgb "#CC79A7" linewidth 2 pointtype 11 pointsize 1.2
+set linetype 5 linecolor rgb "#56B4E9" linewidth 2 pointtype 13 pointsize 1.2
+set linetype 6 linecolor rgb "#D55E00" linewidth 2 pointtype 15 pointsize 1.0
+set linetype 7 linecolor rgb "#000000" linewidth 2 pointtype 4 pointsize 1.0
+set linetype 8 linecolor rgb "#F0E442" linewidth 2 pointtype 6 pointsize 1.0
+set linetype cycle 8
+
+set title 'Encoder against causal decoder, mean test MCC over 4 tasks'
+set xlabel 'tokenizer + position encoding'
+set ylabel 'test MCC (mean over tasks)'
+set border 3
+set tics nomirror
+set style line 100 linecolor rgb "#dcdcdc" linewidth 1 dashtype solid
+set grid ytics linestyle 100
+set key outside right top vertical Left reverse noautotitle samplen 2 spacing 1.2
+
+# The SVG terminal counts font sizes larger than the PNG ones: these two sets match.
+set terminal svg size 900,540 noenhanced font "DejaVu Sans,14" background rgb "white"
+set title font ",19"
+set output "04-decoder.svg"
+set style data histogram
+set style histogram errorbars gap 1.5 linewidth 1.5
+set style fill solid 0.9 border rgb "#404040"
+set errorbars linecolor rgb "#202020"
+set xtics scale 0
+set xtics rotate by -30 left
+set yrange [0:0.4]
+set xzeroaxis linetype -1 linewidth 1
+plot '04-decoder.tsv' using 2:3:xtic(1) title 'encoder ([CLS])' linetype 1, \
+     '' using 4:5 title 'decoder (causal, last token)' linetype 2
+
+# The same plot once more as PNG, through cairo when this gnuplot has it.
+if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
+    set terminal pngcairo size 900,540 noenhanced font "DejaVu Sans,11" background rgb "white"
+} else {
+    set terminal png size 900,540 noenhanced font "DejaVu Sans,11" background rgb "white"
+}
+set title font ",15"
+set output "04-decoder.png"
+replot
+unset output

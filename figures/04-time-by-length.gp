@@ -1,0 +1,75 @@
+# Generated file: do not edit it by hand; run the command below to remake it.
+# command:   .build/release/Chapter04OpenQuestions
+# commit:    85ca78b-dirty
+# profile:   default    seeds: 1, 2, 3    threads: 1
+# wall time: 504 ms    started: 2026-11-24 22:16:37 UTC
+# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
+#
+# Draws 04-time-by-length.svg and 04-time-by-length.png from 04-time-by-length.tsv, all three next to this script.
+# Run it from the repository root with
+#     gnuplot figures/04-time-by-length.gp
+# (any other working directory works too). To restyle the chart, edit the settings
+# below and run it again: the numbers are in the data file, nothing is recomputed.
+
+# Work in this script's own folder, so that the data and outputs are found next to it.
+here = "."
+found = 0
+if (exists("ARG0")) {
+    do for [i = strlen(ARG0):1:-1] {
+        if (!found && ARG0[i:i] eq "/") { here = (i > 1 ? ARG0[1:i-1] : "/"); found = 1 }
+    }
+}
+cd here
+
+set encoding utf8
+set datafile separator "\t"
+set datafile missing "NaN"
+
+# Okabe and Ito's palette, which readers with colour-blindness can tell apart.
+set linetype 1 linecolor rgb "#0072B2" linewidth 2 pointtype 7 pointsize 1.0
+set linetype 2 linecolor rgb "#E69F00" linewidth 2 pointtype 5 pointsize 0.9
+set linetype 3 linecolor rgb "#009E73" linewidth 2 pointtype 9 pointsize 1.2
+set linetype 4 linecolor rgb "#CC79A7" linewidth 2 pointtype 11 pointsize 1.2
+set linetype 5 linecolor rgb "#56B4E9" linewidth 2 pointtype 13 pointsize 1.2
+set linetype 6 linecolor rgb "#D55E00" linewidth 2 pointtype 15 pointsize 1.0
+set linetype 7 linecolor rgb "#000000" linewidth 2 pointtype 4 pointsize 1.0
+set linetype 8 linecolor rgb "#F0E442" linewidth 2 pointtype 6 pointsize 1.0
+set linetype cycle 8
+
+set title 'Seconds per sequence against length (one thread)'
+set xlabel 'sequence length (bp)'
+set ylabel 'seconds per sequence'
+set border 3
+set tics nomirror
+set style line 100 linecolor rgb "#dcdcdc" linewidth 1 dashtype solid
+set grid ytics linestyle 100
+set key outside right top vertical Left reverse noautotitle samplen 2 spacing 1.2
+
+# The SVG terminal counts font sizes larger than the PNG ones: these two sets match.
+set terminal svg size 900,540 noenhanced font "DejaVu Sans,14" background rgb "white"
+set title font ",19"
+set output "04-time-by-length.svg"
+set logscale x 2
+set logscale y 10
+set format y "%g"
+set xtics (625, 1250, 2500, 5000, 10000, 20000)
+set offsets graph 0.04, graph 0.04, graph 0.02, graph 0.02
+set grid xtics ytics linestyle 100
+plot '04-time-by-length.tsv' index 0 using 1:2 with linespoints title 'sinusoidal training step' linetype 1, \
+     '' index 1 using 1:2 with linespoints title 'ALiBi training step' linetype 2, \
+     '' index 2 using 1:2 with linespoints title 'RoPE training step' linetype 3, \
+     '' index 3 using 1:2 with linespoints title 'learned training step' linetype 4, \
+     '' index 4 using 1:2 with linespoints title 'none training step' linetype 5, \
+     '' index 5 using 1:2 with linespoints title 'RoPE forward only' linetype 6, \
+     '' index 6 using 1:2 with linespoints title '∝ length² (reference)' linetype 7
+
+# The same plot once more as PNG, through cairo when this gnuplot has it.
+if (strstrt(GPVAL_TERMINALS, "pngcairo") > 0) {
+    set terminal pngcairo size 900,540 noenhanced font "DejaVu Sans,11" background rgb "white"
+} else {
+    set terminal png size 900,540 noenhanced font "DejaVu Sans,11" background rgb "white"
+}
+set title font ",15"
+set output "04-time-by-length.png"
+replot
+unset output
