@@ -36,7 +36,10 @@ struct Report: ParsableCommand {
                     + "\(chapters.reduce(0) { $0 + $1.runs }) runs (a run two chapters share is trained once but counted in both)",
             ])
             doc.heading("Verdicts", level: 2)
-            var table = Table(["chapter", "claim of the paper", "verdict", "evidence"])
+            doc.paragraph("A claim of the paper is reproduced, partly reproduced or not reproduced; a hypothesis on a question the "
+                          + "paper left open (chapter 4) is supported, partly supported or not supported. Every verdict is computed "
+                          + "from the stored results; the evidence gives the numbers.")
+            var table = Table(["chapter", "claim of the paper, or hypothesis", "verdict", "evidence"])
             for c in chapters {
                 for v in c.verdicts {
                     table.append([Markdown.link(c.title, to: MarkdownDocument.relativePath(of: "\(reports)/\(c.name).md",
