@@ -80,10 +80,15 @@ public struct Run: Codable, Hashable, Sendable {
         return s + " seed \(seed)"
     }
 
-    /// The fields that decide the result, in a canonical (sorted-keys) JSON.
-    func canonicalJSON() -> Data {
+    /// The fields that decide the result, in a canonical (sorted-keys) JSON. A tokenizer file is named
+    /// by its file name only: its content enters the key through its SHA-256 (see `RunExecutor.dataHashes`),
+    /// so a clone of the repository in another folder finds the results it ships.
+    func canonicalJSON(keepingTokenizerPath: Bool = false) -> Data {
         var copy = self
         copy.profile = ""
+        if !keepingTokenizerPath, case let .file(path) = tokenizer {
+            copy.tokenizer = .file(path: URL(fileURLWithPath: path).lastPathComponent)
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try! encoder.encode(copy)
@@ -91,8 +96,19 @@ public struct Run: Codable, Hashable, Sendable {
 
     /// The result-store key: SHA-256 over the run, its data files' hashes and the engine version.
     public func key(dataHashes: [String: String]) -> String {
+        key(json: canonicalJSON(), dataHashes: dataHashes)
+    }
+
+    /// The key results with a tokenizer file had before its path was left out (engine-3 stores written
+    /// until 2026-11-24), under which the store may still hold them; nil for other tokenizers.
+    public func legacyKey(dataHashes: [String: String]) -> String? {
+        guard case .file = tokenizer else { return nil }
+        return key(json: canonicalJSON(keepingTokenizerPath: true), dataHashes: dataHashes)
+    }
+
+    private func key(json: Data, dataHashes: [String: String]) -> String {
         var hasher = SHA256()
-        hasher.update(canonicalJSON())
+        hasher.update(json)
         for name in dataHashes.keys.sorted() { hasher.update(Data("\n\(name)=\(dataHashes[name]!)".utf8)) }
         hasher.update(Data("\n\(engineVersion)".utf8))
         return SHA256.hex(hasher.finalize())

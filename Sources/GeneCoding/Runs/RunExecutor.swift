@@ -80,6 +80,24 @@ public final class RunExecutor: @unchecked Sendable {
 
     public func key(_ run: Run) throws -> String { run.key(dataHashes: try dataHashes(run)) }
 
+    /// Moves a result stored under the run's legacy key (a tokenizer file named by its full path) to
+    /// its key, with its checkpoint folder: the numbers are the same, only the name changed.
+    func adoptLegacyRecord(_ run: Run) throws {
+        let hashes = try dataHashes(run)
+        guard let legacy = run.legacyKey(dataHashes: hashes), case let .found(old) = store.lookup(legacy) else { return }
+        let key = run.key(dataHashes: hashes)
+        guard store.record(key) == nil else { return }
+        var record = old
+        record.key = key
+        try store.save(record)
+        try? FileManager.default.removeItem(at: store.recordURL(legacy))
+        let fm = FileManager.default
+        if fm.fileExists(atPath: store.checkpointDirectory(legacy).path), !fm.fileExists(atPath: store.checkpointDirectory(key).path) {
+            try? fm.moveItem(at: store.checkpointDirectory(legacy), to: store.checkpointDirectory(key))
+        }
+        log("moved the result of \(run.label) to its path-free key \(key.prefix(12))")
+    }
+
     /// The tokenizer of a run: k-mers are made, files loaded, BPE learned once per task and cached.
     public func tokenizer(for run: Run) throws -> any Tokenizer {
         let t = try task(run.task)
@@ -120,6 +138,7 @@ public final class RunExecutor: @unchecked Sendable {
     /// The record of `run`: from the store, or computed now. Failures (a diverged loss) are recorded.
     @discardableResult
     public func execute(_ run: Run, threads: Int = ComputeThreads.count) throws -> RunRecord {
+        try adoptLegacyRecord(run)
         let key = try key(run)
         switch store.lookup(key) {
         case let .found(record):
@@ -345,6 +364,7 @@ public final class RunExecutor: @unchecked Sendable {
     /// and returns all records in the order given. A failed run is recorded and the others go on.
     public func executeAll(_ runs: [Run], workers: Int, threadsPerRun: Int) throws -> [RunRecord] {
         ComputeThreads.set(threadsPerRun)
+        for run in runs { try adoptLegacyRecord(run) }
         let keys = try runs.map { try key($0) }
         var pending: [Int] = []
         var seen = Set<String>()

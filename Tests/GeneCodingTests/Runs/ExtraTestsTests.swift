@@ -57,3 +57,51 @@ final class ExtraTestsTests: StoreTestCase {
         XCTAssertEqual(try executor.extraTest("test-2500.csv", of: name).summary.longest, 2500)
     }
 }
+
+/// A tokenizer file is keyed by its content, not by where it lies, and results stored under the old
+/// path-bearing key are adopted rather than trained again.
+final class TokenizerFileKeyTests: StoreTestCase {
+    func fileRun(_ path: String) -> Run {
+        var run = Run(task: "synthetic/motif", tokenizer: .file(path: path), positionEncoding: .rope, profile: .smoke, seed: 1)
+        run.width = 16; run.heads = 2; run.feedForwardWidth = 32; run.layers = 1; run.epochs = 1
+        return run
+    }
+
+    func copies() throws -> (String, String) {
+        let fixture = try TokenizerFixtures.url("bpe512.json")
+        let a = root.appendingPathComponent("a/tokenizer.json"), b = root.appendingPathComponent("elsewhere/tokenizer.json")
+        for url in [a, b] {
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: fixture, to: url)
+        }
+        return (a.path, b.path)
+    }
+
+    func testTheSameFileElsewhereHasTheSameKey() throws {
+        let (a, b) = try copies()
+        XCTAssertEqual(try executor.key(fileRun(a)), try executor.key(fileRun(b)))
+        // Different content, same name: a different key.
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: b))
+        XCTAssertNotEqual(try executor.key(fileRun(a)), try RunExecutor(gue: executor.gue, store: executor.store).key(fileRun(b)))
+    }
+
+    func testResultsUnderTheLegacyKeyAreAdopted() throws {
+        let (a, _) = try copies()
+        let run = fileRun(a)
+        var record = try executor.execute(run, threads: 1)
+        let key = record.key
+        // Make the store look like one written before: the same record under the path-bearing key.
+        let legacy = try XCTUnwrap(run.legacyKey(dataHashes: try executor.dataHashes(run)))
+        XCTAssertNotEqual(legacy, key)
+        record.key = legacy
+        try executor.store.save(record)
+        try FileManager.default.removeItem(at: executor.store.recordURL(key))
+        var messages: [String] = []
+        executor.log = { messages.append($0) }
+        let adopted = try executor.executeAll([run], workers: 1, threadsPerRun: 1)
+        XCTAssertEqual(adopted.first?.key, key)
+        XCTAssertEqual(adopted.first?.outcome, record.outcome, "adopted, not trained again")
+        XCTAssertNil(executor.store.record(legacy), "the legacy file is gone")
+        XCTAssertTrue(messages.contains { $0.contains("0 to run") }, "\(messages)")
+    }
+}
