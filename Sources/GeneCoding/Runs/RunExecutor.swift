@@ -141,7 +141,8 @@ public final class RunExecutor: @unchecked Sendable {
         try adoptLegacyRecord(run)
         let key = try key(run)
         switch store.lookup(key) {
-        case let .found(record):
+        case var .found(record):
+            record.run = run  // as asked for (see executeAll)
             return record
         case let .unreadable(reason):
             log("\(store.recordURL(key).path) is not a readable result (\(reason)); running \(run.label) again")
@@ -426,8 +427,11 @@ public final class RunExecutor: @unchecked Sendable {
             }
         }
         if let first = errors.first { throw first }
-        return try keys.map { k in
-            guard let r = store.record(k) else { throw RunFailure(run: runs[keys.firstIndex(of: k)!], message: "no result was stored") }
+        // Each record carries the run as asked for: a stored one may name the same tokenizer file in
+        // another folder, or another profile, neither of which is part of the key.
+        return try zip(keys, runs).map { k, run in
+            guard var r = store.record(k) else { throw RunFailure(run: run, message: "no result was stored") }
+            r.run = run
             return r
         }
     }

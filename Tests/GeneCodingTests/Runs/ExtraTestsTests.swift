@@ -80,6 +80,12 @@ final class TokenizerFileKeyTests: StoreTestCase {
     func testTheSameFileElsewhereHasTheSameKey() throws {
         let (a, b) = try copies()
         XCTAssertEqual(try executor.key(fileRun(a)), try executor.key(fileRun(b)))
+        // A result stored from one folder answers for the other, and says so in the other's terms,
+        // so that a chapter matching records by their run finds it.
+        _ = try executor.execute(fileRun(a), threads: 1)
+        let found = try executor.executeAll([fileRun(b)], workers: 1, threadsPerRun: 1)
+        XCTAssertEqual(found.first?.run.tokenizer, .file(path: b))
+        XCTAssertEqual(try executor.execute(fileRun(b), threads: 1).run.tokenizer, .file(path: b))
         // Different content, same name: a different key.
         try Data("{}".utf8).write(to: URL(fileURLWithPath: b))
         XCTAssertNotEqual(try executor.key(fileRun(a)), try RunExecutor(gue: executor.gue, store: executor.store).key(fileRun(b)))
