@@ -102,12 +102,12 @@ final class TokenizerFileKeyTests: StoreTestCase {
         record.key = legacy
         try executor.store.save(record)
         try FileManager.default.removeItem(at: executor.store.recordURL(key))
-        var messages: [String] = []
+        let messages = LogLines()
         executor.log = { messages.append($0) }
         let adopted = try executor.executeAll([run], workers: 1, threadsPerRun: 1)
         XCTAssertEqual(adopted.first?.key, key)
         XCTAssertEqual(adopted.first?.outcome, record.outcome, "adopted, not trained again")
         XCTAssertNil(executor.store.record(legacy), "the legacy file is gone")
-        XCTAssertTrue(messages.contains { $0.contains("0 to run") }, "\(messages)")
+        XCTAssertTrue(messages.contains("0 to run"), "\(messages.lines)")
     }
 }

@@ -25,6 +25,15 @@ enum SyntheticGUE {
     }
 }
 
+/// Log lines collected from a `@Sendable` log closure, which workers may call side by side.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    var lines: [String] { lock.lock(); defer { lock.unlock() }; return stored }
+    func append(_ line: String) { lock.lock(); stored.append(line); lock.unlock() }
+    func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
+}
+
 /// A test case with its own temporary folder holding a SyntheticGUE task and an empty result store,
 /// and an executor over both (one thread, no log lines).
 class StoreTestCase: XCTestCase {
@@ -119,11 +128,10 @@ final class RunStoreTests: StoreTestCase {
         let key = try executor.key(smallRun())
         XCTAssertNil(executor.store.record(key), "an interrupted run leaves no result")
         executor.interruptAfterEpoch = nil
-        var messages: [String] = []
-        let lock = NSLock()
-        executor.log = { m in lock.lock(); messages.append(m); lock.unlock() }
+        let messages = LogLines()
+        executor.log = { messages.append($0) }
         let resumed = try XCTUnwrap(try executor.execute(smallRun()).outcome)
-        XCTAssertTrue(messages.contains { $0.contains("resuming") && $0.contains("after epoch 2") }, "\(messages)")
+        XCTAssertTrue(messages.lines.contains { $0.contains("resuming") && $0.contains("after epoch 2") }, "\(messages.lines)")
         XCTAssertEqual(resumed.lossCurve, straight.lossCurve, "the resumed run must retrace the uninterrupted one")
         XCTAssertEqual(resumed.evaluations.map(\.devScores), straight.evaluations.map(\.devScores))
         XCTAssertEqual(resumed.test, straight.test)
@@ -136,11 +144,11 @@ final class RunStoreTests: StoreTestCase {
         try FileManager.default.createDirectory(at: executor.store.runsDirectory, withIntermediateDirectories: true)
         try Data("{\"key\": \"\(key)\", \"run\": {".utf8).write(to: executor.store.recordURL(key))  // half a file
         guard case .unreadable = executor.store.lookup(key) else { return XCTFail("half a JSON file must read as unreadable") }
-        var messages: [String] = []
+        let messages = LogLines()
         executor.log = { messages.append($0) }
         let record = try executor.execute(run)
         XCTAssertEqual(record.status, .done)
-        XCTAssertTrue(messages.contains { $0.contains("not a readable result") }, "\(messages)")
+        XCTAssertTrue(messages.contains("not a readable result"), "\(messages.lines)")
         guard case .found = executor.store.lookup(key) else { return XCTFail("the recomputed result must be stored") }
     }
 
