@@ -6,7 +6,7 @@ import GeneCoding
 
 enum TokenizerFixtures {
     struct SampleRow {
-        /// The GUE task the sequence was drawn from, or "edge" for a hand-made case.
+        /// The synthetic source that generated the sequence, or "edge" for a hand-made case.
         let source: String
         let sequence: String
         /// The ids Hugging Face `tokenizers` gives under DNABERT-2's vocabulary and under bpe512.json.

@@ -2,19 +2,23 @@
 """Makes the fixtures that hold our BPE tokenizer and trainer to Hugging Face `tokenizers`.
 
 Outputs, next to this script:
-  parity_sample.tsv   sequences from five GUE test splits (200 each), one real sequence with an N,
-                      and hand-made edge cases (homopolymers, repeats, N runs, the empty sequence);
-                      with the ids HF gives them under DNABERT-2's vocabulary and under bpe512.json
-  train_sample.txt    the training sample: 2,000 sequences of tf/0 train, plus three with N
+  parity_sample.tsv   generated sequences from five synthetic sources (200 each, 70 to 500 bp, like the
+                      GUE tasks' lengths), one with an N, and hand-made edge cases (homopolymers,
+                      repeats, N runs, the empty sequence); with the ids HF gives them under
+                      DNABERT-2's vocabulary and under bpe512.json
+  train_sample.txt    the training sample: 2,000 generated sequences, plus three with N
   bpe512.json         the vocabulary HF's BpeTrainer learns from train_sample.txt (size 512)
 
+Every sequence is made here, from a seed: no GUE data is committed. So that BPE has something to
+learn, a source is not uniform noise but a second-order Markov chain with its own composition (AT- or
+GC-rich), with short "words" planted in it and occasional tandem repeats, which is the kind of
+structure (biased k-mer frequencies, recurring motifs, repeats) that drives BPE's merges on genomes.
 DNABERT-2's own tokenizer.json is read, never copied: it is shared data the project does not commit.
 
 Rerun from the package root (needs Python `tokenizers`; the committed files were made with the
 version named in their banners):
 
-    GUE_DIR=/work/shared/data/GUE \\
-        python3 Tests/GeneCodingTests/Resources/tokenizers/make_tokenizer_fixtures.py
+    python3 Tests/GeneCodingTests/Resources/tokenizers/make_tokenizer_fixtures.py
 
 DNABERT-2's file is taken from $DNABERT2_TOKENIZER, else $GUE_DIR/../tokenizers/dnabert2-bpe4096.json.
 
@@ -38,9 +42,11 @@ from tokenizers import Tokenizer, models, pre_tokenizers, processors, trainers
 
 HERE = Path(__file__).resolve().parent
 SPECIALS = ["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"]
-SAMPLE_TASKS = ["tf/0", "prom/prom_300_all", "EMP/H3", "splice/reconstructed", "prom/prom_core_all"]
-SAMPLE_PER_TASK = 200
-TRAIN_TASK = "tf/0"
+# Synthetic sources: name, length in bases, share of G+C.
+SOURCES = [("synthetic/gc-101", 101, 0.60), ("synthetic/at-300", 300, 0.40), ("synthetic/at-500", 500, 0.35),
+           ("synthetic/even-400", 400, 0.50), ("synthetic/gc-70", 70, 0.65)]
+SAMPLE_PER_SOURCE = 200
+TRAIN_SOURCE = 0
 TRAIN_SIZE = 2000
 VOCAB_SIZE = 512
 SEED = 2507
@@ -55,6 +61,34 @@ def read_sequences(path):
     if path.suffix == ".csv":
         return [line.split(",")[0] for line in lines[1:] if line]
     return [line for line in lines if not line.startswith("#")]
+
+
+class Source:
+    """A second-order Markov chain over ACGT with planted words and tandem repeats."""
+
+    def __init__(self, rng, gc):
+        weights = {"A": (1 - gc) / 2, "T": (1 - gc) / 2, "C": gc / 2, "G": gc / 2}
+        self.next = {}
+        for a in "ACGT":
+            for b in "ACGT":
+                # The composition, tilted at random per context: biased 3-mer frequencies.
+                w = [weights[c] * rng.uniform(0.3, 1.7) for c in "ACGT"]
+                self.next[a + b] = [x / sum(w) for x in w]
+        self.words = ["".join(rng.choices("ACGT", [weights[c] for c in "ACGT"], k=rng.randint(5, 10))) for _ in range(12)]
+        self.rng = rng
+
+    def sequence(self, length):
+        rng = self.rng
+        out = list(rng.choices("ACGT", k=2))
+        while len(out) < length:
+            roll = rng.random()
+            if roll < 0.04:
+                out += rng.choice(self.words)
+            elif roll < 0.045:
+                out += "".join(rng.choices("ACGT", k=rng.randint(1, 3))) * rng.randint(3, 8)
+            else:
+                out.append(rng.choices("ACGT", self.next[out[-2] + out[-1]])[0])
+        return "".join(out[:length])
 
 
 def training_text(sequence):
@@ -78,7 +112,7 @@ def train_hf(sequences, vocab_size):
     return tokenizer
 
 
-def edge_cases(real_with_n):
+def edge_cases(with_n):
     cases = [""]
     for base in "ACGT":
         cases += [base * n for n in range(1, 25)] + [base * 101]
@@ -86,7 +120,7 @@ def edge_cases(real_with_n):
         cases += [unit * n for n in range(1, 13)]
     cases += ["N", "NNNN", "ACGTNACGT", "NACGT", "ACGTN", "AANAA", "AAAANNAAAA", "TTTTNTTTTNTTTT",
               "GGGGGGNCCCCCC", "ANANANANAN", "RYACGTKMACGT", "ACGTSWACGT", "AAAAAAAAAANAAAAAAAAAA"]
-    cases.append(real_with_n)
+    cases.append(with_n)
     return cases
 
 
@@ -97,20 +131,21 @@ def write_ids(path, ids):
 
 
 def make_fixtures():
-    gue = Path(os.environ.get("GUE_DIR", ""))
-    if not (gue / "tf/0/test.csv").exists():
-        sys.exit("set GUE_DIR to the GUE data folder")
+    gue = Path(os.environ.get("GUE_DIR", "../shared/data/GUE"))
     dnabert2_path = Path(os.environ.get("DNABERT2_TOKENIZER", gue.parent / "tokenizers/dnabert2-bpe4096.json"))
+    if not dnabert2_path.exists():
+        sys.exit(f"{dnabert2_path} not found: set DNABERT2_TOKENIZER to DNABERT-2's tokenizer.json")
     dnabert2 = Tokenizer.from_file(str(dnabert2_path))
     rng = random.Random(SEED)
+    sources = [(name, length, Source(rng, gc)) for name, length, gc in SOURCES]
 
-    # The one real sequence with an ambiguity code in the data.
-    prom_train = read_sequences(gue / "prom/prom_300_all/train.csv")
-    real_with_n = next(s for s in prom_train if set(s) - set("ACGT"))
+    # A generated sequence with one ambiguity code in it.
+    with_n = sources[1][2].sequence(300)
+    with_n = with_n[:150] + "N" + with_n[151:]
 
-    train_pool = read_sequences(gue / TRAIN_TASK / "train.csv")
-    train = [train_pool[i] for i in sorted(rng.sample(range(len(train_pool)), TRAIN_SIZE))]
-    train += [real_with_n, "ACGTACGTTTGCANNACGTACGTTTGCA", "NAAAAAAAAAAN"]
+    name, length, source = sources[TRAIN_SOURCE]
+    train = [source.sequence(length) for _ in range(TRAIN_SIZE)]
+    train += [with_n, "ACGTACGTTTGCANNACGTACGTTTGCA", "NAAAAAAAAAAN"]
     bpe = train_hf(train, VOCAB_SIZE)
     bpe.save(str(HERE / "bpe512.json"))
     with open(HERE / "train_sample.txt", "w") as out:
@@ -119,10 +154,9 @@ def make_fixtures():
             out.write(sequence + "\n")
 
     rows = []
-    for task in SAMPLE_TASKS:
-        pool = read_sequences(gue / task / "test.csv")
-        rows += [(task, pool[i]) for i in sorted(rng.sample(range(len(pool)), SAMPLE_PER_TASK))]
-    rows += [("edge", s) for s in edge_cases(real_with_n)]
+    for name, length, source in sources:
+        rows += [(name, source.sequence(length)) for _ in range(SAMPLE_PER_SOURCE)]
+    rows += [("edge", s) for s in edge_cases(with_n)]
     sequences = [s for _, s in rows]
     with open(HERE / "parity_sample.tsv", "w") as out:
         out.write(BANNER + f" (DNABERT-2 vocabulary: {dnabert2_path.name})\n")
