@@ -31,23 +31,27 @@ public enum RunCostEstimate {
     static let trainScoreSample = TrainingSettings(epochs: 1, batchSize: 1, optimizer: .paper).trainScoreSample
 
     /// What the estimate needs to know of a task: split sizes and the longest sequence.
-    public struct TaskSize: Sendable, Hashable {
+    public struct TaskSize: Sendable {
         public var trainRows: Int
         public var devRows: Int
         public var testRows: Int
         /// Longest training sequence, in bases.
         public var longestBases: Int
+        /// Rows and longest sequence of each extra test file a run scores (`Run.extraTests`).
+        public var extraTests: [(rows: Int, longestBases: Int)]
 
-        public init(trainRows: Int, devRows: Int, testRows: Int, longestBases: Int) {
+        public init(trainRows: Int, devRows: Int, testRows: Int, longestBases: Int, extraTests: [(rows: Int, longestBases: Int)] = []) {
             self.trainRows = trainRows
             self.devRows = devRows
             self.testRows = testRows
             self.longestBases = longestBases
+            self.extraTests = extraTests
         }
 
-        public init(_ task: GUETask) {
+        public init(_ task: GUETask, extraTests: [DataSplit] = []) {
             self.init(trainRows: task.train.count, devRows: task.dev.count, testRows: task.test.count,
-                      longestBases: task.train.summary.longest)
+                      longestBases: task.train.summary.longest,
+                      extraTests: extraTests.map { ($0.count, $0.summary.longest) })
         }
     }
 
@@ -63,9 +67,11 @@ public enum RunCostEstimate {
     /// Tokens per model input (with [CLS] and [SEP]), as the longest training sequence makes them:
     /// batches are padded to their longest member, so the longest is the right length to count.
     public static func tokensPerSequence(_ run: Run, _ task: TaskSize) -> Int {
-        let bases = min(task.longestBases, run.trainCrop ?? .max)
-        let tokens = Int((Double(bases) / basesPerToken(run.tokenizer)).rounded(.up)) + 2
-        return min(tokens, run.maxTokens)
+        tokens(run, bases: min(task.longestBases, run.trainCrop ?? .max))
+    }
+
+    static func tokens(_ run: Run, bases: Int) -> Int {
+        min(Int((Double(bases) / basesPerToken(run.tokenizer)).rounded(.up)) + 2, run.maxTokens)
     }
 
     /// Multiply-adds of one training step on one token, over all layers.
@@ -83,7 +89,19 @@ public enum RunCostEstimate {
         let trainedSequences = Double(run.epochs * train)
         let evaluatedSequences = Double(run.epochs * (min(train, trainScoreSample) + dev) + test * (1 + (run.testCrops?.count ?? 0)))
         let tokens = tokensPerSequence(run, task)
-        let macs = (trainedSequences + 0.5 * evaluatedSequences) * Double(tokens) * trainingMACsPerToken(run, tokens: tokens)
+        var macs = (trainedSequences + 0.5 * evaluatedSequences) * Double(tokens) * trainingMACsPerToken(run, tokens: tokens)
+        // Extra test sets are scored once, each at its own (often much longer) length.
+        for extra in task.extraTests {
+            let t = Self.tokens(run, bases: extra.longestBases)
+            macs += 0.5 * Double(min(extra.rows, run.testLimit ?? .max)) * Double(t) * trainingMACsPerToken(run, tokens: t)
+        }
+        // Pretraining: its corpus trained for its epochs, the held-out corpus scored after each. Counted
+        // in full although the seeds of a cell share one pretrained encoder: a time limit must hold
+        // for the run that does the pretraining.
+        if let p = run.pretraining {
+            let corpus = Double(p.epochs * min(task.trainRows, p.corpusLimit ?? .max))
+            macs += (corpus + 0.5 * Double(p.epochs * dev)) * Double(tokens) * trainingMACsPerToken(run, tokens: tokens)
+        }
         return overheadSeconds + macs / (macsPerSecondPerThread * speedup(threads: threads))
     }
 

@@ -161,4 +161,35 @@ final class SlurmArrayScriptTests: XCTestCase {
         bpe.tokenizer = .bpe(vocabularySize: 4096)
         XCTAssertLessThan(RunCostEstimate.seconds(bpe, task: tata, threads: 1), estimate, "BPE's shorter sequences must cost less")
     }
+
+    /// Chapter 4's runs: a long-range run (2,000 training sequences of 625 bp as 6-mers, tested on 100
+    /// sequences at 625 bp and at 1,250 to 10,000 bp) took 72 to 106 s at the default profile; a
+    /// pretrained 4-mer run on prom_300_tata took 18-22 s to fine-tune plus 30-33 s of pretraining.
+    /// At this scale the estimate's margin alone covered both even when it left the extra test sets and
+    /// the pretraining out; at larger scales those terms grow faster than the margin, so they must
+    /// count. The upper bound is three times the slower measurement (the estimate carries 30 s of
+    /// fixed overhead).
+    func testTheEstimateCoversExtraTestsAndPretraining() {
+        var long = Run(task: "synthetic:long-range/far-pair", tokenizer: .kmer(k: 6, overlapping: false), profile: .default, seed: 1)
+        long.trainLimit = 2000
+        long.devLimit = 200
+        long.testLimit = 100
+        long.maxTokens = 1675
+        long.extraTests = ["test-1250.csv", "test-2500.csv", "test-5000.csv", "test-10000.csv"]
+        let plain = RunCostEstimate.TaskSize(trainRows: 3000, devRows: 200, testRows: 200, longestBases: 625)
+        var size = plain
+        size.extraTests = [1250, 2500, 5000, 10000].map { (rows: 200, longestBases: $0) }
+        let estimate = RunCostEstimate.seconds(long, task: size, threads: 1)
+        XCTAssertGreaterThan(estimate, 106)
+        XCTAssertLessThan(estimate, 3 * 106)
+        XCTAssertGreaterThan(estimate, 1.2 * RunCostEstimate.seconds(long, task: plain, threads: 1), "the extra test sets must count")
+
+        var pretrained = Run(task: "prom/prom_300_tata", tokenizer: .kmer(k: 4, overlapping: false), profile: .default, seed: 1)
+        let tata = RunCostEstimate.TaskSize(trainRows: 4904, devRows: 613, testRows: 613, longestBases: 300)
+        let scratch = RunCostEstimate.seconds(pretrained, task: tata, threads: 1)
+        pretrained.pretraining = Pretraining(corpusLimit: 10_000, epochs: 1, batchSize: 16, learningRate: 1e-3)
+        let withPretraining = RunCostEstimate.seconds(pretrained, task: tata, threads: 1)
+        XCTAssertGreaterThan(withPretraining, 22 + 33)
+        XCTAssertGreaterThan(withPretraining, 1.2 * scratch, "pretraining must count")
+    }
 }
