@@ -174,12 +174,18 @@ wait_for_job() {
     sleep 2
   done
 }
-submitted=$("$BIN/genecoding" grid submit --manifest "$manifest")
-echo "$submitted" >&2
-job=$(sed -n 's/^Submitted job array \([0-9]*\)\..*/\1/p' <<<"$submitted")
-[ -n "$job" ] || fail "grid submit printed no job id"
-grep -q -- "^#SBATCH --array=0-$((runs - 1))\$" "$scratch/grid/01-tokenization.submit-1.sbatch" || fail "the first array is not 0-$((runs - 1))"
-wait_for_job "$job"
+# `grid submit` or `grid resubmit` (the first argument), checked to have written the sbatch script
+# numbered $2 with the array range $3, then waited for.
+submit_and_wait() {
+  local output job
+  output=$("$BIN/genecoding" grid "$1" --manifest "$manifest")
+  echo "$output" >&2
+  job=$(sed -n 's/^Submitted job array \([0-9]*\)\..*/\1/p' <<<"$output")
+  [ -n "$job" ] || fail "grid $1 printed no job id"
+  grep -q -- "^#SBATCH --array=$3\$" "$scratch/grid/01-tokenization.submit-$2.sbatch" || fail "the array of grid $1 is not $3"
+  wait_for_job "$job"
+}
+submit_and_wait submit 1 "0-$((runs - 1))"
 
 # --- 3. every run is in the store -------------------------------------------------------------
 "$BIN/genecoding" grid status --manifest "$manifest" --require-done || fail "not every run is done after the array"
@@ -192,12 +198,7 @@ rm -rf "$results/checkpoints/$victim_key"
 "$BIN/genecoding" grid status --manifest "$manifest" >"$scratch/status-after-delete.txt"
 cat "$scratch/status-after-delete.txt" >&2
 grep -qE "^  failed +$victim_index " "$scratch/status-after-delete.txt" || fail "run $victim_index without its record is not reported as failed"
-resubmitted=$("$BIN/genecoding" grid resubmit --manifest "$manifest")
-echo "$resubmitted" >&2
-job2=$(sed -n 's/^Submitted job array \([0-9]*\)\..*/\1/p' <<<"$resubmitted")
-[ -n "$job2" ] || fail "grid resubmit printed no job id"
-grep -q -- "^#SBATCH --array=$victim_index\$" "$scratch/grid/01-tokenization.submit-2.sbatch" || fail "the resubmitted array is not just index $victim_index"
-wait_for_job "$job2"
+submit_and_wait resubmit 2 "$victim_index"
 "$BIN/genecoding" grid status --manifest "$manifest" --require-done || fail "not every run is done after the resubmission"
 
 # --- 5. the chapter renders from the store, training nothing -----------------------------------
