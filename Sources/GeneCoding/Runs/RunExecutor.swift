@@ -308,15 +308,6 @@ public final class RunExecutor: @unchecked Sendable {
         let tokenizer = try tokenizer(for: run)
         let directory = pretrainedDirectory.appendingPathComponent(key, isDirectory: true)
         let recordURL = directory.appendingPathComponent("pretraining.json")
-        func encode(_ rows: ArraySlice<LabeledSequence>) throws -> [[Int32]] {
-            try rows.map { row in
-                var ids = try tokenizer.encode(row.sequence)
-                if ids.count > run.maxTokens - 2 { ids.removeLast(ids.count - (run.maxTokens - 2)) }
-                return [SpecialToken.classification.rawValue] + ids + [SpecialToken.separator.rawValue]
-            }
-        }
-        let corpus = try encode(t.train.rows.prefix(spec.corpusLimit ?? Int.max))
-        let heldOut = try encode(t.dev.rows.prefix(run.devLimit ?? Int.max))
         // The encoder as the fine-tuned classifier will have it; classCount does not touch the encoder.
         let configuration = ModelConfiguration(
             vocabularySize: tokenizer.vocabularySize, classCount: 2, maxLength: run.maxTokens, width: run.width, heads: run.heads,
@@ -333,6 +324,9 @@ public final class RunExecutor: @unchecked Sendable {
             model.parameters.restore(state.parameters)
             return (model, record)
         }
+        // Not stored yet: tokenize the corpora (unlabelled) and pretrain.
+        let corpus = try t.train.rows.prefix(spec.corpusLimit ?? Int.max).map { try tokenizer.encodeForModel($0.sequence, maxLength: run.maxTokens) }
+        let heldOut = try t.dev.rows.prefix(run.devLimit ?? Int.max).map { try tokenizer.encodeForModel($0.sequence, maxLength: run.maxTokens) }
         let settings = PretrainingSettings(epochs: spec.epochs, batchSize: spec.batchSize,
                                            optimizer: OptimizerSettings(learningRate: spec.learningRate, weightDecay: run.optimizer.weightDecay),
                                            maskProbability: spec.maskProbability)
