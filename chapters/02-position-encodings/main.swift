@@ -91,7 +91,7 @@ let grid: [Run] = book.tasks.flatMap { task in
     }
 }
 let sharedWithDepth = book.profile.depths.contains(book.profile.layers) ? ", and chapter 3's \(book.profile.layers)-layer row" : ""
-let alreadyStored = try grid.filter { book.executor.store.record(try book.executor.key($0)) != nil }.count
+let alreadyStored = try book.storedCount(grid)
 book.step("Runs", """
     \(grid.count) runs: \(Format.plural(book.tasks.count, "task")) × \(Format.plural(encodings.count, "encoding")) × \
     \(Format.plural(book.profile.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports the test \

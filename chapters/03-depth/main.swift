@@ -74,7 +74,7 @@ let grid: [Run] = book.tasks.flatMap { task in
         }
     }
 }
-let alreadyStored = try grid.filter { book.executor.store.record(try book.executor.key($0)) != nil }.count
+let alreadyStored = try book.storedCount(grid)
 // A run's cost grows about linearly with depth (every layer does the same work on the same tokens),
 // so the grid costs as much as this many runs at the profile's usual depth.
 let costInUsualRuns = Double(book.tasks.count * book.profile.seeds.count * depths.reduce(0, +)) / Double(book.profile.layers)

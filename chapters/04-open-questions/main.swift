@@ -40,8 +40,6 @@ let lengths = try Dictionary(uniqueKeysWithValues: book.tasks.map { ($0, try boo
 /// to choose others). Section 5 trains nothing and reads every task.
 let affordableLength = 300
 let affordableTasks = book.tasks.filter { lengths[$0]! <= affordableLength }
-/// The runs of a section whose records were already in the store before this rendering.
-func stored(_ runs: [Run]) throws -> Int { try runs.filter { book.executor.store.record(try book.executor.key($0)) != nil }.count }
 /// "12 runs, 3 min 10 s of training (4 new in this rendering)".
 func cost(_ records: [RunRecord], new: Int) -> String {
     let seconds = records.reduce(0) { $0 + $1.wallSeconds }
@@ -74,7 +72,7 @@ if hasDNABERT2 { vocabularies.append(.file(path: dnabert2)) }
 let sizeGrid: [Run] = affordableTasks.flatMap { task in
     vocabularies.flatMap { v in book.profile.seeds.map { Run(task: task, tokenizer: v, positionEncoding: rope, profile: book.profile, seed: $0) } }
 }
-let sizeStored = try stored(sizeGrid)
+let sizeStored = try book.storedCount(sizeGrid)
 book.step("Question 1 — Is 4,096 the right BPE vocabulary size?", """
     The paper took 4,096 entries from DNABERT-2 without an ablation. We learn BPE vocabularies of \
     \(list(sizes.map { "\($0)" })) entries from each task's training split and train the same RoPE model on each\
@@ -159,7 +157,7 @@ let longGrid: [Run] = longTasks.flatMap { task in
         }
     }
 }
-let longStored = try stored(longGrid)
+let longStored = try book.storedCount(longGrid)
 book.step("Question 2 — What happens at 10,000 bp and beyond?", """
     GUE stops at 500 bp here (1,000 in the full benchmark), so we built a controlled benchmark \
     (`LongRangeBenchmark` in the library; the data are written to the result store and regenerated bit for bit). \
@@ -344,7 +342,7 @@ let pretrainGrid: [Run] = affordableTasks.flatMap { task in
         }
     }
 }
-let pretrainStored = try stored(pretrainGrid)
+let pretrainStored = try book.storedCount(pretrainGrid)
 book.step("Question 3 — Does pretraining change the ranking?", """
     The paper trains from scratch. Here each model is first pretrained as a masked language model (BERT's recipe: \
     \(Format.percent(pretraining.maskProbability, 0)) of ordinary tokens chosen, 80% of those replaced by [MASK], 10% by a \
@@ -449,7 +447,7 @@ let decoderGrid: [Run] = affordableTasks.flatMap { task in
         }
     }
 }
-let decoderStored = try stored(decoderGrid)
+let decoderStored = try book.storedCount(decoderGrid)
 book.step("Question 4 — Do the findings hold for a decoder-only model?", """
     A GPT-style model of the same size: the same blocks with a causal mask (each token attends to itself and the tokens \
     before it), used as a classifier through its last token ([SEP], the only one that has seen the whole sequence), \

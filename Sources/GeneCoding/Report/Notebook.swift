@@ -105,6 +105,11 @@ public final class Notebook {
         return results
     }
 
+    /// How many of `runs` the result store already holds (for the prose: "N of them were already stored").
+    public func storedCount(_ runs: [Run]) throws -> Int {
+        try runs.filter { executor.store.record(try executor.key($0)) != nil }.count
+    }
+
     /// Test MCC over seeds of the records matching `where`.
     public func score(_ records: [RunRecord], where matches: (Run) -> Bool) -> CellScore {
         CellScore(records.filter { matches($0.run) && $0.status == .done }.compactMap { $0.outcome?.test.mcc })

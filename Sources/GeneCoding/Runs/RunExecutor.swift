@@ -25,6 +25,7 @@ public final class RunExecutor: @unchecked Sendable {
     private var tasks: [String: GUETask] = [:]
     private var tokenizers: [String: any Tokenizer] = [:]
     private var extraSplits: [String: DataSplit] = [:]
+    private var fileHashes: [String: String] = [:]
 
     public init(gue: GUE, store: ResultStore) {
         self.gue = gue
@@ -73,7 +74,13 @@ public final class RunExecutor: @unchecked Sendable {
         var hashes = ["train": t.train.sha256, "dev": t.dev.sha256, "test": t.test.sha256]
         for file in run.extraTests ?? [] { hashes[file] = try extraTest(file, of: run.task).sha256 }
         if case let .file(path) = run.tokenizer {
-            hashes["tokenizer"] = try SHA256.hexDigest(ofFile: URL(fileURLWithPath: path))
+            // Hashed once per executor, like the data files it has loaded: keys are asked for often.
+            lock.lock()
+            let known = fileHashes[path]
+            lock.unlock()
+            let hash = try known ?? SHA256.hexDigest(ofFile: URL(fileURLWithPath: path))
+            lock.lock(); fileHashes[path] = hash; lock.unlock()
+            hashes["tokenizer"] = hash
         }
         return hashes
     }
