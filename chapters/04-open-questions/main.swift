@@ -506,15 +506,8 @@ for task in book.tasks {
     for seed in shuffleSeeds {
         // Cached like the task vocabularies: named by task, size, seed and the training file's hash.
         let name = "\(task.replacingOccurrences(of: "/", with: "_"))-bpe4096-shuffled\(seed)-\(trainingLimit.map { "first\($0)" } ?? "all")-\(t.train.sha256.prefix(12)).json"
-        let url = book.executor.store.tokenizersDirectory.appendingPathComponent(name)
         let corpus = VocabularyMotifs.shuffled(trainingSequences, seed: seed)
-        let tokenizer: BPETokenizer
-        if let cached = try? BPETokenizer(contentsOf: url, name: "bpe:4096 shuffled \(seed)") {
-            tokenizer = cached
-        } else {
-            tokenizer = try BPETrainer(vocabularySize: 4096).train(corpus, name: "bpe:4096 shuffled \(seed)")
-            try tokenizer.write(to: url)
-        }
+        let tokenizer = try book.executor.learnedBPE(name, size: 4096, name: "bpe:4096 shuffled \(seed)", from: "shuffled \(task)") { corpus }
         shuffled.append(try VocabularyMotifs.profile(tokenizer, sequences: Array(corpus.prefix(profileLimit)), top: topTokens))
     }
     let genome = hasDNABERT2 ? try VocabularyMotifs.profile(try TokenizerSpec.file(path: dnabert2).makeTokenizer(trainingSequences: []), sequences: profiled, top: topTokens) : nil

@@ -120,24 +120,33 @@ public final class RunExecutor: @unchecked Sendable {
         if let cached = tokenizers[cacheName] { lock.unlock(); return cached }
         lock.unlock()
         let made: any Tokenizer
-        if case .bpe = run.tokenizer {
-            let url = store.tokenizersDirectory.appendingPathComponent(cacheName)
-            if FileManager.default.fileExists(atPath: url.path), let loaded = try? BPETokenizer(contentsOf: url, name: run.tokenizer.description) {
-                made = loaded
-            } else {
-                let sequences = t.train.rows.prefix(run.tokenizerTrainingLimit ?? Int.max).map(\.sequence)
-                let started = Date()
-                let learned = try run.tokenizer.makeTokenizer(trainingSequences: Array(sequences)) as! BPETokenizer
-                try learned.write(to: url)
-                log(String(format: "learned %@ on %d %@ training sequences in %.1f s -> %@", run.tokenizer.description,
-                           sequences.count, run.task, Date().timeIntervalSince(started), url.path))
-                made = learned
+        if case let .bpe(size) = run.tokenizer {
+            made = try learnedBPE(cacheName, size: size, name: run.tokenizer.description, from: "\(run.task) training") {
+                Array(t.train.rows.prefix(run.tokenizerTrainingLimit ?? Int.max).map(\.sequence))
             }
         } else {
             made = try run.tokenizer.makeTokenizer(trainingSequences: [])
         }
         lock.lock(); tokenizers[cacheName] = made; lock.unlock()
         return made
+    }
+
+    /// A BPE vocabulary of `size` entries kept under results/tokenizers/`cacheName`: read when it is
+    /// there, else learned from `sequences()` (described as `from` in the log line) and written. The
+    /// name must say everything the vocabulary depends on (task, size, sample, data hash).
+    public func learnedBPE(_ cacheName: String, size: Int, name: String, from: String,
+                           sequences: () -> [String]) throws -> BPETokenizer {
+        let url = store.tokenizersDirectory.appendingPathComponent(cacheName)
+        if FileManager.default.fileExists(atPath: url.path), let loaded = try? BPETokenizer(contentsOf: url, name: name) {
+            return loaded
+        }
+        let training = sequences()
+        let started = Date()
+        let learned = try BPETrainer(vocabularySize: size).train(training, name: name)
+        try learned.write(to: url)
+        log(String(format: "learned %@ on %d %@ sequences in %.1f s -> %@", name, training.count, from,
+                   Date().timeIntervalSince(started), url.path))
+        return learned
     }
 
     // MARK: one run
