@@ -327,15 +327,7 @@ for task in completeExtrapolationTasks {
 // than test MCC, with the evidence naming that quantity.
 func beats(_ claim: String, a: String, b: String, quantity: String,
            pairs: [(task: String, a: CellScore, b: CellScore)], note: String = "") -> Verdict {
-    let status = Verdict.beats(claim, a: a, b: b, pairs: pairs).status
-    let comparisons = pairs.map { Comparison.of($0.a, $0.b) }
-    let detail = zip(pairs, comparisons).map { p, c in
-        "\(p.task) \(Format.fixed(p.a.mean, 3)) vs \(Format.fixed(p.b.mean, 3))\(c == .clearlyBetter || c == .clearlyWorse ? "" : " (within noise)")"
-    }.joined(separator: "; ")
-    return capitalised(Verdict(claim: claim, status: status, evidence: "\(a) is clearly better than \(b) on \(comparisons.filter { $0 == .clearlyBetter }.count) "
-                   + "of \(pairs.count) tasks, clearly worse on \(comparisons.filter { $0 == .clearlyWorse }.count), higher on average on "
-                   + "\(pairs.filter { $0.a.mean > $0.b.mean }.count). \(quantity), "
-                   + "\(a) vs \(b): \(detail).\(note)"))
+    capitalised(Verdict.beats(claim, a: a, b: b, pairs: pairs, quantity: quantity, note: note))
 }
 /// The evidence opens a sentence with the name of what is compared, which may be lower case.
 func capitalised(_ verdict: Verdict) -> Verdict {

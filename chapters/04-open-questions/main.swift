@@ -115,10 +115,9 @@ func bestOtherSize(_ task: String) -> Int {
 let bestSizes = affordableTasks.map { task in (task, sizes.max { sizeCell(task, .bpe(vocabularySize: $0)).mean < sizeCell(task, .bpe(vocabularySize: $1)).mean }!) }
 book.paragraph("Best size per task: " + bestSizes.map { "\(Markdown.code($0.0)) \($0.1)" }.joined(separator: ", ")
                + ". Cost: " + cost(sizeRecords, new: sizeGrid.count - sizeStored) + ".")
-var sizeVerdict = Verdict.beats("4,096 entries is the best BPE vocabulary size", a: "BPE-4096", b: "the best other size",
-                                pairs: pairs(affordableTasks, { sizeCell($0, bpe4096) }, { sizeCell($0, .bpe(vocabularySize: bestOtherSize($0))) })).asAnswer
-sizeVerdict.evidence += " Best sizes: " + bestSizes.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "."
-verdicts.append(sizeVerdict)
+verdicts.append(Verdict.beats("4,096 entries is the best BPE vocabulary size", a: "BPE-4096", b: "the best other size",
+                              pairs: pairs(affordableTasks, { sizeCell($0, bpe4096) }, { sizeCell($0, .bpe(vocabularySize: bestOtherSize($0))) }),
+                              note: " Best sizes: " + bestSizes.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ".").asAnswer)
 if hasDNABERT2 {
     verdicts.append(Verdict.beats("A vocabulary learned on genomes (DNABERT-2's) beats one of the same size learned on the task",
                                   a: "DNABERT-2 BPE", b: "BPE-4096 learned on the task",
@@ -394,12 +393,8 @@ func variantPairs(secondFirst: Bool, _ cell: VariantCell) -> [(task: String, a: 
         }
     }
 }
-/// The verdict's wording counts cells, not tasks.
-func overCells(_ v: Verdict) -> Verdict {
-    var v = v
-    v.evidence = v.evidence.replacingOccurrences(of: " tasks,", with: " task × tokenizer × encoding cells,")
-    return v
-}
+/// What a pair of `variantPairs` stands for, in a verdict's evidence.
+let cells = "task × tokenizer × encoding cells"
 let pretrainVariant: VariantCell = { task, c, pretrained in pretrainCell(task, c.0, c.1, pretrained: pretrained) }
 let pretrainTable = variantTable(("scratch", "pretrained"), difference: "mean gain", pretrainVariant)
 book.table(pretrainTable, caption: "Test MCC, mean ± sd over seeds; mean gain = pretrained − scratch, averaged over tasks.")
@@ -421,8 +416,8 @@ try book.figure(variantChart("04-pretraining", title: "Scratch against pretraine
 let encoders = Dictionary(pretrainRecords.compactMap { $0.pretraining.map { ($0.key, $0) } }, uniquingKeysWith: { a, _ in a })
 book.paragraph("Cost: \(cost(pretrainRecords, new: pretrainGrid.count - pretrainStored)); besides, pretraining the "
                + "\(Format.plural(encoders.count, "shared encoder")) took \(Format.duration(encoders.values.reduce(0) { $0 + $1.trainingSeconds })) of training.")
-verdicts.append(overCells(Verdict.beats("Pretraining improves fine-tuned MCC", a: "pretrained", b: "scratch",
-                                         pairs: variantPairs(secondFirst: true, pretrainVariant)).asAnswer))
+verdicts.append(Verdict.beats("Pretraining improves fine-tuned MCC", a: "pretrained", b: "scratch",
+                              pairs: variantPairs(secondFirst: true, pretrainVariant), unit: cells).asAnswer)
 
 /// BPE + RoPE's second variant on a task, and the best other combination's (by mean).
 func bpeRoPE(_ task: String, _ cell: VariantCell) -> CellScore { cell(task, (bpe4096, .rope), true) }
@@ -467,8 +462,8 @@ try book.figure(variantChart("04-decoder", title: "Encoder against causal decode
                              ("encoder ([CLS])", "decoder (causal, last token)"), decoderVariant),
                 alt: "bars of mean test MCC, encoder and decoder, per tokenizer and encoding")
 book.paragraph("Cost: \(cost(decoderRecords, new: decoderGrid.count - decoderStored)).")
-verdicts.append(overCells(Verdict.beats("The bidirectional encoder beats a causal decoder of the same size", a: "the encoder", b: "the decoder",
-                                         pairs: variantPairs(secondFirst: false, decoderVariant)).asAnswer))
+verdicts.append(Verdict.beats("The bidirectional encoder beats a causal decoder of the same size", a: "the encoder", b: "the decoder",
+                              pairs: variantPairs(secondFirst: false, decoderVariant), unit: cells).asAnswer)
 
 verdicts.append(Verdict.beats("BPE with RoPE is the best combination among decoders", a: "decoder BPE + RoPE", b: "the best other decoder combination",
                               pairs: pairs(affordableTasks, { bpeRoPE($0, decoderVariant) }, { bestRival($0, decoderVariant) })).asAnswer)
@@ -542,10 +537,9 @@ try book.figure(BarChart(name: "04-motif-tokens", title: "Known-motif tokens amo
                             + (hasDNABERT2 ? [BarChart.Group(name: "DNABERT-2", means: motifRows.map { $0.dnabert2.map(anyCount) ?? .nan })] : [])),
                 alt: "bars of motif-matching tokens per task: task vocabulary, shuffled baseline, DNABERT-2")
 book.paragraph("Cost: no training; learning the \(motifRows.count * shuffleSeeds.count) shuffled vocabularies (cached after the first rendering) and profiling took \(Format.duration(motifSeconds)) in this rendering.")
-var motifVerdict = Verdict.beats("BPE's most used tokens match known motifs more often than those of shuffled sequence",
-                                 a: "the task vocabulary", b: "the shuffled-sequence vocabularies",
-                                 pairs: motifRows.map { ($0.task, CellScore([anyCount($0.real)]), CellScore($0.shuffled.map(anyCount))) }).asAnswer
-motifVerdict.evidence = motifVerdict.evidence.replacingOccurrences(of: "Test MCC, ", with: "Motif tokens among the top \(topTokens), ")
-verdicts.append(motifVerdict)
+verdicts.append(Verdict.beats("BPE's most used tokens match known motifs more often than those of shuffled sequence",
+                              a: "the task vocabulary", b: "the shuffled-sequence vocabularies",
+                              pairs: motifRows.map { ($0.task, CellScore([anyCount($0.real)]), CellScore($0.shuffled.map(anyCount))) },
+                              quantity: "Motif tokens among the top \(topTokens)").asAnswer)
 
 try book.finish(verdicts: verdicts)

@@ -81,8 +81,11 @@ public enum Comparison: String, Sendable {
 }
 
 extension Verdict {
-    /// "A beats B" over tasks: `pairs` holds, per task, (A's cell, B's cell).
-    public static func beats(_ claim: String, a: String, b: String, pairs: [(task: String, a: CellScore, b: CellScore)]) -> Verdict {
+    /// "A beats B" over tasks: `pairs` holds, per task, (A's cell, B's cell). The evidence names the
+    /// `quantity` compared and counts `unit` (a pair may stand for a cell of a grid rather than a
+    /// task); `note` is appended to it.
+    public static func beats(_ claim: String, a: String, b: String, pairs: [(task: String, a: CellScore, b: CellScore)],
+                             quantity: String = "Test MCC", unit: String = "tasks", note: String = "") -> Verdict {
         let comparisons = pairs.map { Comparison.of($0.a, $0.b) }
         let clearlyBetter = comparisons.filter { $0 == .clearlyBetter }.count
         let clearlyWorse = comparisons.filter { $0 == .clearlyWorse }.count
@@ -96,8 +99,8 @@ extension Verdict {
         let detail = zip(pairs, comparisons).map { p, c in
             "\(p.task) \(Format.fixed(p.a.mean, 3)) vs \(Format.fixed(p.b.mean, 3))\(c == .clearlyBetter || c == .clearlyWorse ? "" : " (within noise)")"
         }.joined(separator: "; ")
-        let evidence = "\(a) is clearly better than \(b) on \(clearlyBetter) of \(pairs.count) tasks, clearly worse on \(clearlyWorse), "
-            + "higher on average on \(higher). Test MCC, \(a) vs \(b): \(detail)."
+        let evidence = "\(a) is clearly better than \(b) on \(clearlyBetter) of \(pairs.count) \(unit), clearly worse on \(clearlyWorse), "
+            + "higher on average on \(higher). \(quantity), \(a) vs \(b): \(detail).\(note)"
         return Verdict(claim: claim, status: status, evidence: evidence)
     }
 }
