@@ -1,6 +1,7 @@
 // Pointwise non-linearities.
 //
-// GELU is BERT's exact form, x Φ(x) = ½ x (1 + erf(x/√2)), not the tanh approximation.
+// GELU is BERT's exact form, x Φ(x) = ½ x (1 + erf(x/√2)), not the tanh approximation. The loops
+// are in VectorMath.swift: eight-wide for Float, the plain scalar loops for Double.
 // tanh is used by BERT's pooler.
 
 enum GELU {
@@ -10,13 +11,8 @@ enum GELU {
     static func forward<S: Scalar>(_ u: Tensor<S>) -> (output: Tensor<S>, cdf: Tensor<S>) {
         let g = Tensor<S>(uninitialized: u.shape), cdf = Tensor<S>(uninitialized: u.shape)
         let (pu, pg, pc) = (u.pointer, g.pointer, cdf.pointer)
-        let invSqrt2 = 1 / S.sqrt(2)
         ComputeThreads.forRanges(u.count, minimum: 1 << 14) { r in
-            for i in r {
-                let x = pu[i], phi = S(0.5) * (1 + S.erf(x * invSqrt2))
-                pc[i] = phi
-                pg[i] = x * phi
-            }
+            geluForward(pu, output: pg, cdf: pc, range: r)
         }
         return (g, cdf)
     }
@@ -26,13 +22,8 @@ enum GELU {
     static func backward<S: Scalar>(_ dg: Tensor<S>, input u: Tensor<S>, cdf: Tensor<S>) -> Tensor<S> {
         let du = Tensor<S>(uninitialized: u.shape)
         let (pu, pc, pdg, pdu) = (u.pointer, cdf.pointer, dg.pointer, du.pointer)
-        let invSqrt2Pi = 1 / S.sqrt(2 * S.pi)
         ComputeThreads.forRanges(u.count, minimum: 1 << 14) { r in
-            for i in r {
-                let x = pu[i]
-                let pdf = S.exp(-S(0.5) * x * x) * invSqrt2Pi
-                pdu[i] = pdg[i] * (pc[i] + x * pdf)
-            }
+            geluBackward(pdg, input: pu, cdf: pc, into: pdu, range: r)
         }
         return du
     }

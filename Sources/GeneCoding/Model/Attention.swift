@@ -97,19 +97,14 @@ struct SelfAttention<S: Scalar> {
                     let row = sbh + i * t
                     let visible = visibleKeys(row: i, validLength: valid)
                     if alibi { for j in 0..<visible { row[j] -= slope * S(abs(i - j)) } }
-                    var maximum = -S.infinity
-                    for j in 0..<visible { maximum = Swift.max(maximum, row[j]) }
-                    var sum = S.zero
-                    for j in 0..<visible { let e = S.exp(row[j] - maximum); row[j] = e; sum += e }
-                    let inverse = 1 / sum
-                    for j in 0..<visible { row[j] *= inverse }
+                    softmaxRow(row, count: visible)
                     for j in visible..<t { row[j] = 0 }
+                    // P̃ = dropout(P), row by row while the row is in cache
+                    if dropout.isActive {
+                        dropout.multiply(UnsafePointer(row), into: pd + item * t * t + i * t, count: t, base: item * t * t + i * t)
+                    }
                 }
-                // O = dropout(P) V
-                if dropout.isActive {
-                    let dbh = pd + item * t * t
-                    for e in 0..<(t * t) { dbh[e] = sbh[e] * dropout.scale(at: item * t * t + e) }
-                }
+                // O = P̃ V
                 S.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: 1,
                        a: pd + item * t * t, lda: t, b: pv + offset, ldb: c, beta: 0, c: po + offset, ldc: c)
             }
@@ -148,16 +143,11 @@ struct SelfAttention<S: Scalar> {
                        a: pdo + offset, lda: c, b: pv + offset, ldb: c, beta: 0, c: dP.pointer, ldc: t)
                 // P̃ = P ⊙ mask  =>  dP = dP̃ ⊙ mask. The mask is read off P̃: where P̃ = 0 either the
                 // element was dropped, or P = 0 and dS below is 0 whatever dP is.
-                if dropout.isActive {
-                    for e in 0..<(t * t) { dP.pointer[e] = dbh[e] != 0 ? dP.pointer[e] * keep : 0 }
-                }
                 // P = softmax(S)  =>  dS = P ⊙ (dP - Σⱼ dP ⊙ P). Masked entries have P = 0, so dS = 0
                 // there; the ALiBi bias is a constant and passes dS through unchanged.
                 for i in 0..<t {
-                    let pr = pbh + i * t, dr = dP.pointer + i * t
-                    var dot = S.zero
-                    for j in 0..<t { dot += dr[j] * pr[j] }
-                    for j in 0..<t { dr[j] = pr[j] * (dr[j] - dot) }
+                    if dropout.isActive { keepWhereNonzero(dP.pointer + i * t, reference: dbh + i * t, scale: keep, count: t) }
+                    softmaxBackwardRow(probabilities: pbh + i * t, gradient: dP.pointer + i * t, count: t)
                 }
                 // S = Q Kᵀ / √D  =>  dQ = dS K / √D,  dK = dSᵀ Q / √D
                 S.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scale,

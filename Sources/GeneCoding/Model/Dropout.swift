@@ -29,18 +29,41 @@ struct Dropout {
     func apply<S: Scalar>(_ x: Tensor<S>) {
         guard isActive else { return }
         let p = x.pointer
-        let keep = S(1 / (1 - probability)), threshold = self.threshold, key = self.key!
         ComputeThreads.forRanges(x.count, minimum: 1 << 14) { r in
-            var i = r.lowerBound
-            while i < r.upperBound {
-                let bits = RandomSource.mix(key &+ UInt64(truncatingIfNeeded: i >> 2) &* 0xD1B5_4A32_D192_ED03)
-                let end = Swift.min(r.upperBound, (i | 3) + 1)
-                while i < end {
-                    let coin = (bits >> (UInt64(i & 3) << 4)) & 0xFFFF
-                    p[i] = coin >= threshold ? p[i] * keep : 0
-                    i += 1
-                }
-            }
+            multiply(UnsafePointer(p + r.lowerBound), into: p + r.lowerBound, count: r.count, base: r.lowerBound)
+        }
+    }
+
+    /// y[e] = x[e] ⊙ mask(base + e) for e in 0..<count, where element base + e of the site draws the
+    /// coin; x may be y. One hash serves four neighbouring coins, so the loop walks in groups of four:
+    /// hashing per element, as the plain `scale(at:)` does, cost 17% of a 1-mer step in attention
+    /// dropout. The masks are the same bit for bit (DropoutTests).
+    func multiply<S: Scalar>(_ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>, count: Int, base: Int) {
+        let keep = S(1 / (1 - probability)), threshold = self.threshold, key = self.key!
+        @inline(__always) func hash(_ i: Int) -> UInt64 {
+            RandomSource.mix(key &+ UInt64(truncatingIfNeeded: i >> 2) &* 0xD1B5_4A32_D192_ED03)
+        }
+        // 1 or 0 without a branch: a 10% drop rate mispredicts too often for an `if`
+        @inline(__always) func kept(_ bits: UInt64, _ lane: Int) -> S {
+            S(UInt8((bits >> UInt64(lane << 4)) & 0xFFFF >= threshold ? 1 : 0))
+        }
+        var e = 0
+        // up to the first group boundary, then whole groups of four unrolled, then the rest
+        while e < count && (base + e) & 3 != 0 {
+            y[e] = x[e] * keep * kept(hash(base + e), (base + e) & 3)
+            e += 1
+        }
+        while e + 4 <= count {
+            let bits = hash(base + e)
+            y[e] = x[e] * keep * kept(bits, 0)
+            y[e + 1] = x[e + 1] * keep * kept(bits, 1)
+            y[e + 2] = x[e + 2] * keep * kept(bits, 2)
+            y[e + 3] = x[e + 3] * keep * kept(bits, 3)
+            e += 4
+        }
+        while e < count {
+            y[e] = x[e] * keep * kept(hash(base + e), (base + e) & 3)
+            e += 1
         }
     }
 

@@ -60,10 +60,8 @@ public struct GridManifest: Codable, Hashable, Sendable {
         for run in runs {
             let key = try executor.key(run)
             guard executor.store.record(key) == nil, seen.insert(key).inserted else { continue }
-            let size = RunCostEstimate.TaskSize(try executor.task(run.task),
-                                                extraTests: try (run.extraTests ?? []).map { try executor.extraTest($0, of: run.task) })
             entries.append(Entry(key: key, label: run.label, run: run, profile: run.profile, gue: gue, results: results,
-                                 estimatedSeconds: RunCostEstimate.seconds(run, task: size, threads: threadsPerRun)))
+                                 estimatedSeconds: try executor.estimatedSeconds(run, threads: threadsPerRun)))
         }
         return GridManifest(source: source, renderCommand: renderCommand, threadsPerRun: threadsPerRun, runs: entries)
     }

@@ -6,7 +6,7 @@ import Foundation
 
 /// Bumped whenever a change to the engine can change a number (initialisation, kernels, order of
 /// summation, dropout masks, the trainer). Old results then stop matching and are recomputed.
-public let engineVersion = "engine-3"
+public let engineVersion = "engine-4"
 
 public struct Run: Codable, Hashable, Sendable {
     public var task: String
@@ -83,10 +83,10 @@ public struct Run: Codable, Hashable, Sendable {
     /// The fields that decide the result, in a canonical (sorted-keys) JSON. A tokenizer file is named
     /// by its file name only: its content enters the key through its SHA-256 (see `RunExecutor.dataHashes`),
     /// so a clone of the repository in another folder finds the results it ships.
-    func canonicalJSON(keepingTokenizerPath: Bool = false) -> Data {
+    func canonicalJSON() -> Data {
         var copy = self
         copy.profile = ""
-        if !keepingTokenizerPath, case let .file(path) = tokenizer {
+        if case let .file(path) = tokenizer {
             copy.tokenizer = .file(path: URL(fileURLWithPath: path).lastPathComponent)
         }
         let encoder = JSONEncoder()
@@ -97,13 +97,6 @@ public struct Run: Codable, Hashable, Sendable {
     /// The result-store key: SHA-256 over the run, its data files' hashes and the engine version.
     public func key(dataHashes: [String: String]) -> String {
         key(json: canonicalJSON(), dataHashes: dataHashes)
-    }
-
-    /// The key results with a tokenizer file had before its path was left out (engine-3 stores written
-    /// until 2026-11-24), under which the store may still hold them; nil for other tokenizers.
-    public func legacyKey(dataHashes: [String: String]) -> String? {
-        guard case .file = tokenizer else { return nil }
-        return key(json: canonicalJSON(keepingTokenizerPath: true), dataHashes: dataHashes)
     }
 
     private func key(json: Data, dataHashes: [String: String]) -> String {

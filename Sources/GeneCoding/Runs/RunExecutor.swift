@@ -87,24 +87,6 @@ public final class RunExecutor: @unchecked Sendable {
 
     public func key(_ run: Run) throws -> String { run.key(dataHashes: try dataHashes(run)) }
 
-    /// Moves a result stored under the run's legacy key (a tokenizer file named by its full path) to
-    /// its key, with its checkpoint folder: the numbers are the same, only the name changed.
-    func adoptLegacyRecord(_ run: Run) throws {
-        let hashes = try dataHashes(run)
-        guard let legacy = run.legacyKey(dataHashes: hashes), case let .found(old) = store.lookup(legacy) else { return }
-        let key = run.key(dataHashes: hashes)
-        guard store.record(key) == nil else { return }
-        var record = old
-        record.key = key
-        try store.save(record)
-        try? FileManager.default.removeItem(at: store.recordURL(legacy))
-        let fm = FileManager.default
-        if fm.fileExists(atPath: store.checkpointDirectory(legacy).path), !fm.fileExists(atPath: store.checkpointDirectory(key).path) {
-            try? fm.moveItem(at: store.checkpointDirectory(legacy), to: store.checkpointDirectory(key))
-        }
-        log("moved the result of \(run.label) to its path-free key \(key.prefix(12))")
-    }
-
     /// The tokenizer of a run: k-mers are made, files loaded, BPE learned once per task and cached.
     public func tokenizer(for run: Run) throws -> any Tokenizer {
         let t = try task(run.task)
@@ -154,7 +136,6 @@ public final class RunExecutor: @unchecked Sendable {
     /// The record of `run`: from the store, or computed now. Failures (a diverged loss) are recorded.
     @discardableResult
     public func execute(_ run: Run, threads: Int = ComputeThreads.count) throws -> RunRecord {
-        try adoptLegacyRecord(run)
         let key = try key(run)
         switch store.lookup(key) {
         case var .found(record):
@@ -373,15 +354,25 @@ public final class RunExecutor: @unchecked Sendable {
 
     /// Runs every run not yet in the store, `workers` at a time with `threadsPerRun` threads each,
     /// and returns all records in the order given. A failed run is recorded and the others go on.
+    /// `RunCostEstimate` of a run on this executor's data (its task and extra test files).
+    public func estimatedSeconds(_ run: Run, threads: Int) throws -> Double {
+        let size = RunCostEstimate.TaskSize(try task(run.task),
+                                            extraTests: try (run.extraTests ?? []).map { try extraTest($0, of: run.task) })
+        return RunCostEstimate.seconds(run, task: size, threads: threads)
+    }
+
     public func executeAll(_ runs: [Run], workers: Int, threadsPerRun: Int) throws -> [RunRecord] {
         ComputeThreads.set(threadsPerRun)
-        for run in runs { try adoptLegacyRecord(run) }
         let keys = try runs.map { try key($0) }
         var pending: [Int] = []
         var seen = Set<String>()
         for (i, k) in keys.enumerated() where store.record(k) == nil && seen.insert(k).inserted { pending.append(i) }
         log("\(runs.count) runs: \(runs.count - pending.count) in the store, \(pending.count) to run "
             + "(\(workers) at a time, \(threadsPerRun) thread\(threadsPerRun == 1 ? "" : "s") each)")
+        // Dearest first (longest-processing-time scheduling): a 12-minute run started last would leave
+        // one worker idle for its whole length. The order changes nothing in any result.
+        let estimates = try Dictionary(uniqueKeysWithValues: pending.map { ($0, try estimatedSeconds(runs[$0], threads: threadsPerRun)) })
+        pending.sort { (estimates[$0]!, $1) > (estimates[$1]!, $0) }
         // Learn every vocabulary first, once, so that workers never learn the same one side by side.
         for i in pending { _ = try tokenizer(for: runs[i]) }
         showProgress = workers == 1

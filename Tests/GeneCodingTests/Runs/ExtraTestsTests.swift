@@ -90,24 +90,4 @@ final class TokenizerFileKeyTests: StoreTestCase {
         try Data("{}".utf8).write(to: URL(fileURLWithPath: b))
         XCTAssertNotEqual(try executor.key(fileRun(a)), try RunExecutor(gue: executor.gue, store: executor.store).key(fileRun(b)))
     }
-
-    func testResultsUnderTheLegacyKeyAreAdopted() throws {
-        let (a, _) = try copies()
-        let run = fileRun(a)
-        var record = try executor.execute(run, threads: 1)
-        let key = record.key
-        // Make the store look like one written before: the same record under the path-bearing key.
-        let legacy = try XCTUnwrap(run.legacyKey(dataHashes: try executor.dataHashes(run)))
-        XCTAssertNotEqual(legacy, key)
-        record.key = legacy
-        try executor.store.save(record)
-        try FileManager.default.removeItem(at: executor.store.recordURL(key))
-        let messages = LogLines()
-        executor.log = { messages.append($0) }
-        let adopted = try executor.executeAll([run], workers: 1, threadsPerRun: 1)
-        XCTAssertEqual(adopted.first?.key, key)
-        XCTAssertEqual(adopted.first?.outcome, record.outcome, "adopted, not trained again")
-        XCTAssertNil(executor.store.record(legacy), "the legacy file is gone")
-        XCTAssertTrue(messages.contains("0 to run"), "\(messages.lines)")
-    }
 }

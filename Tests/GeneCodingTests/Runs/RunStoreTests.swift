@@ -185,6 +185,22 @@ final class RunStoreTests: StoreTestCase {
                        "the stored model must score what training reported")
     }
 
+    func testTheDearestRunsStartFirst() throws {
+        // 1-mers make sequences three times longer than 3-mers: the dearer run, listed last.
+        let cheap = smallRun(seed: 1, tokenizer: .kmer(k: 3, overlapping: false))
+        let dear = smallRun(seed: 2, tokenizer: .kmer(k: 1, overlapping: false))
+        XCTAssertGreaterThan(try executor.estimatedSeconds(dear, threads: 1), try executor.estimatedSeconds(cheap, threads: 1))
+        let messages = LogLines()
+        executor.log = { messages.append($0) }
+        let records = try executor.executeAll([cheap, dear], workers: 1, threadsPerRun: 1)
+        let finished = messages.lines.filter { $0.hasPrefix("[") }
+        XCTAssertEqual(finished.count, 2, "\(messages.lines)")
+        XCTAssertTrue(finished[0].contains(dear.label), "\(finished)")
+        XCTAssertTrue(finished[1].contains(cheap.label), "\(finished)")
+        // and the records still come back in the order asked for
+        XCTAssertEqual(records.map(\.run.seed), [1, 2])
+    }
+
     func testManyRunsGoOnPastAFailure() throws {
         var bad = smallRun(seed: 9)
         bad.optimizer.learningRate = 1e30
