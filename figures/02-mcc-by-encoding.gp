@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # command:   .build/release/Chapter02PositionEncodings --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    1e4e952-dirty
+# commit:    8e2c22a-dirty
 # profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 253 ms    started: 2026-11-24 22:29:26 UTC
+# wall time: 6 min 13 s    started: 2026-11-24 23:54:52 UTC
 # machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
 #
 # Draws 02-mcc-by-encoding.svg and 02-mcc-by-encoding.png from 02-mcc-by-encoding.tsv, all three next to this script.

@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # command:   .build/release/Chapter03Depth --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    1e4e952-dirty
+# commit:    8e2c22a-dirty
 # profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 157 ms    started: 2026-11-24 22:29:27 UTC
+# wall time: 21 min 00 s    started: 2026-11-25 00:02:38 UTC
 # machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
 #
 # Draws 03-mcc-by-depth.svg and 03-mcc-by-depth.png from 03-mcc-by-depth.tsv, all three next to this script.

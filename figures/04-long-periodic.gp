@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # command:   .build/release/Chapter04OpenQuestions --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    1e4e952-dirty
+# commit:    8e2c22a-dirty
 # profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 364 ms    started: 2026-11-24 22:29:27 UTC
+# wall time: 18 min 18 s    started: 2026-11-25 00:23:38 UTC
 # machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
 #
 # Draws 04-long-periodic.svg and 04-long-periodic.png from 04-long-periodic.tsv, all three next to this script.
