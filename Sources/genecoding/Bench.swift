@@ -9,12 +9,13 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Threads.") var threads: Int = 2
     @Option(help: "Seconds of training steps per configuration.") var seconds: Double = 8
+    @Option(help: "Rounds: ours then PyTorch's, repeated; the figures are the medians.") var rounds: Int = 3
     @Option(help: "Output folder.") var output: String = "bench"
 
     func run() throws {
         try reported {
             let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, repository: repository) { print($0) }
+            let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, rounds: rounds, repository: repository) { print($0) }
             let json = URL(fileURLWithPath: output).appendingPathComponent("results.json")
             try AtomicFile.write(try ResultStore.encoder.encode(report), to: json.path)
             let page = BenchmarkSuite.markdown(report, path: URL(fileURLWithPath: output).appendingPathComponent("RESULTS.md").path)

@@ -1,13 +1,21 @@
 // `make bench`: every speed figure of the README, measured in one run, with the reference
 // implementations (PyTorch, Hugging Face tokenizers) measured on the same machine in the same run
 // when Python has them. Results go to bench/results.json and bench/RESULTS.md.
+//
+// Training speed is measured in rounds, ours then PyTorch's, and each figure is the median over the
+// rounds: single measurements of PyTorch on this machine ranged from 13,900 to 16,200 tokens/s at
+// width 128, enough to move a ratio by 0.2.
 import Foundation
 
 public struct BenchmarkReport: Codable, Sendable {
     public var sgemm: SgemmMeasurement
+    /// Per configuration, the round with the median tokens per second.
     public var training: [TrainingMeasurement]
-    /// PyTorch's measurement of the same configurations, when torch is importable.
+    /// PyTorch's measurement of the same configurations, when torch is importable (median round).
     public var torch: [TorchMeasurement]?
+    /// Every round, in order: ours, and PyTorch's right after it.
+    public var trainingRounds: [[TrainingMeasurement]]?
+    public var torchRounds: [[TorchMeasurement]]?
     public var torchVersion: String?
     public var torchNote: String?
     public var tokenizer: TokenizerBenchmark.Result
@@ -17,6 +25,15 @@ public struct BenchmarkReport: Codable, Sendable {
     public var threads: Int
     public var machine: Provenance.Machine
 }
+
+/// A training-speed measurement of one configuration.
+public protocol ThroughputMeasurement {
+    var label: String { get }
+    var tokensPerSecond: Double { get }
+}
+
+extension TrainingMeasurement: ThroughputMeasurement {}
+extension TorchMeasurement: ThroughputMeasurement {}
 
 public struct TorchMeasurement: Codable, Sendable {
     public var label: String
@@ -36,18 +53,42 @@ public struct HuggingFaceTokenizerMeasurement: Codable, Sendable {
 
 public enum BenchmarkSuite {
     /// Runs everything; `log` gets one line per measurement as it finishes.
-    public static func run(threads: Int, seconds: Double, repository: URL, log: (String) -> Void) throws -> BenchmarkReport {
+    public static func run(threads: Int, seconds: Double, rounds: Int = 3, repository: URL,
+                           log: (String) -> Void) throws -> BenchmarkReport {
+        precondition(rounds >= 1, "at least one round")
         ComputeThreads.set(threads)
         let sgemm = EngineBenchmark.sgemm()
         log(String(format: "sgemm 2048^3 on %d threads: %.1f GFLOP/s", threads, sgemm.gflops))
-        var training: [TrainingMeasurement] = []
-        for (label, w, h, f, b) in [("width128", 128, 4, 512, 32), ("width768", 768, 12, 3072, 8)] {
-            let m = try EngineBenchmark.training(label: label, width: w, heads: h, feedForwardWidth: f, layers: 3, batch: b,
-                                                 length: 128, minimumSeconds: seconds, sgemmGflops: sgemm.gflops)
-            training.append(m)
-            log(String(format: "%@: %.0f tokens/s, %.1f model GFLOP/s (%.0f%% of sgemm), %.3f s/step", label,
-                       m.tokensPerSecond, m.modelGflops, 100 * m.shareOfSgemm, m.secondsPerStep))
+        let python = Subprocess.find("python3")
+        var oursRounds: [[TrainingMeasurement]] = [], torchRounds: [[TorchMeasurement]] = []
+        var torchVersion: String?, torchNote: String? = python == nil ? "python3 not found" : nil
+        for round in 1...rounds {
+            var ours: [TrainingMeasurement] = []
+            for (label, w, h, f, b) in [("width128", 128, 4, 512, 32), ("width768", 768, 12, 3072, 8)] {
+                let m = try EngineBenchmark.training(label: label, width: w, heads: h, feedForwardWidth: f, layers: 3, batch: b,
+                                                     length: 128, minimumSeconds: seconds, sgemmGflops: sgemm.gflops)
+                ours.append(m)
+                log(String(format: "round %d/%d, %@: %.0f tokens/s, %.1f model GFLOP/s (%.0f%% of sgemm), %.3f s/step", round, rounds,
+                           label, m.tokensPerSecond, m.modelGflops, 100 * m.shareOfSgemm, m.secondsPerStep))
+            }
+            oursRounds.append(ours)
+            // PyTorch on the identical model, right after ours; exit status 3 means torch is not installed.
+            guard let python, torchNote == nil else { continue }
+            switch try torchRound(python: python, threads: threads, seconds: seconds, repository: repository) {
+            case let .success(version, results):
+                torchVersion = version
+                torchRounds.append(results)
+                for t in results {
+                    let mine = ours.first { $0.label == t.label }
+                    log(String(format: "round %d/%d, PyTorch %@ %@: %.0f tokens/s; ours / PyTorch = %.2f", round, rounds, version,
+                               t.label, t.tokensPerSecond, (mine?.tokensPerSecond ?? .nan) / t.tokensPerSecond))
+                }
+            case let .failure(note):
+                torchNote = note
+                log(note)
+            }
         }
+        let training = medians(oursRounds)
         let peak = EngineBenchmark.peakMemoryBytes()
 
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-bench-\(getpid())")
@@ -59,11 +100,19 @@ public enum BenchmarkSuite {
         log(String(format: "BPE %d on %d x %d bp: training %.2f s, encoding %.2f s (one thread)", tokenizer.vocabularySize,
                    tokenizer.sequenceCount, tokenizer.sequenceLength, tokenizer.trainingSeconds, tokenizer.encodingSeconds))
 
-        var report = BenchmarkReport(sgemm: sgemm, training: training, torch: nil, torchVersion: nil, torchNote: nil,
+        var report = BenchmarkReport(sgemm: sgemm, training: training, torch: torchRounds.isEmpty ? nil : medians(torchRounds),
+                                     trainingRounds: oursRounds, torchRounds: torchRounds.isEmpty ? nil : torchRounds,
+                                     torchVersion: torchVersion, torchNote: torchNote,
                                      tokenizer: tokenizer, huggingFace: nil, huggingFaceNote: nil, peakMemoryBytes: peak,
                                      threads: threads, machine: .current())
-        guard let python = Subprocess.find("python3") else {
-            report.torchNote = "python3 not found"
+        if let torch = report.torch {
+            for t in torch {
+                let mine = training.first { $0.label == t.label }
+                log(String(format: "median of %d rounds, %@: ours %.0f, PyTorch %.0f tokens/s; ours / PyTorch = %.2f", rounds, t.label,
+                           mine?.tokensPerSecond ?? .nan, t.tokensPerSecond, (mine?.tokensPerSecond ?? .nan) / t.tokensPerSecond))
+            }
+        }
+        guard let python else {
             report.huggingFaceNote = "python3 not found"
             return report
         }
@@ -83,29 +132,42 @@ public enum BenchmarkSuite {
             report.huggingFaceNote = "tokenizers not available: " + (hf.standardError.split(separator: "\n").last.map(String.init) ?? "")
             log(report.huggingFaceNote!)
         }
-        // PyTorch on the identical model; exit status 3 means torch is not installed.
+        return report
+    }
+
+    private enum TorchRound {
+        case success(version: String, results: [TorchMeasurement])
+        case failure(note: String)
+    }
+
+    /// One run of scripts/bench_torch.py over both configurations.
+    private static func torchRound(python: String, threads: Int, seconds: Double, repository: URL) throws -> TorchRound {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-bench-torch-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let torchJSON = scratch.appendingPathComponent("torch.json")
         let torch = try Subprocess.run(python, [repository.appendingPathComponent("scripts/bench_torch.py").path, "--threads",
                                                 "\(threads)", "--seconds", "\(Int(seconds))", "--json", torchJSON.path])
-        if torch.status == 0, let data = FileManager.default.contents(atPath: torchJSON.path),
-           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let results = json["results"] as? [[String: Any]] {
-            report.torchVersion = json["torch_version"] as? String
-            report.torch = results.map {
-                TorchMeasurement(label: $0["label"] as? String ?? "?", parameters: $0["parameters"] as? Int,
-                                 tokensPerSecond: $0["tokensPerSecond"] as? Double ?? .nan,
-                                 modelGflops: $0["modelGflops"] as? Double ?? .nan, secondsPerStep: $0["secondsPerStep"] as? Double ?? .nan)
-            }
-            for t in report.torch! {
-                let ours = training.first { $0.label == t.label }
-                log(String(format: "PyTorch %@ %@: %.0f tokens/s; ours / PyTorch = %.2f", report.torchVersion ?? "", t.label,
-                           t.tokensPerSecond, (ours?.tokensPerSecond ?? .nan) / t.tokensPerSecond))
-            }
-        } else {
-            report.torchNote = torch.status == 3 ? "PyTorch is not installed" : "PyTorch run failed: \(torch.standardError.suffix(300))"
-            log(report.torchNote!)
+        guard torch.status == 0, let data = FileManager.default.contents(atPath: torchJSON.path),
+              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let results = json["results"] as? [[String: Any]] else {
+            return .failure(note: torch.status == 3 ? "PyTorch is not installed" : "PyTorch run failed: \(torch.standardError.suffix(300))")
         }
-        return report
+        return .success(version: json["torch_version"] as? String ?? "?", results: results.map {
+            TorchMeasurement(label: $0["label"] as? String ?? "?", parameters: $0["parameters"] as? Int,
+                             tokensPerSecond: $0["tokensPerSecond"] as? Double ?? .nan,
+                             modelGflops: $0["modelGflops"] as? Double ?? .nan, secondsPerStep: $0["secondsPerStep"] as? Double ?? .nan)
+        })
+    }
+
+    /// Per configuration (in the first round's order), the round with the median tokens per second
+    /// (the lower middle one for an even count).
+    static func medians<M: ThroughputMeasurement>(_ rounds: [[M]]) -> [M] {
+        guard let first = rounds.first else { return [] }
+        return first.map { m in
+            let all = rounds.compactMap { $0.first { $0.label == m.label } }.sorted { $0.tokensPerSecond < $1.tokensPerSecond }
+            return all[(all.count - 1) / 2]
+        }
     }
 
     /// The Markdown page of a report.
@@ -117,17 +179,35 @@ public enum BenchmarkSuite {
                       + "(attention), forward and backward; the embedding table is a lookup and is not counted.")
         doc.paragraph(String(format: "OpenBLAS sgemm (2048³): **%.1f GFLOP/s**. Peak memory of the benchmark process: %@.",
                              r.sgemm.gflops, Format.bytes(r.peakMemoryBytes)))
-        var table = Table(["configuration", "tokens/s (ours)", "model GFLOP/s", "share of sgemm", "tokens/s (PyTorch)", "ours / PyTorch"])
+        var table = Table(["configuration", "tokens/s (ours)", "model GFLOP/s", "share of sgemm", "tokens/s (PyTorch)",
+                           "ours / PyTorch", "per round"])
+        let rounds = r.trainingRounds ?? [r.training]
+        /// "low–high" tokens per second of one configuration over the rounds
+        func spread<M: ThroughputMeasurement>(_ rounds: [[M]], _ label: String) -> String {
+            let values = rounds.compactMap { $0.first { $0.label == label }?.tokensPerSecond }
+            guard values.count > 1 else { return "" }
+            return String(format: " (%.0f–%.0f)", values.min()!, values.max()!)
+        }
         for m in r.training {
             let torch = r.torch?.first { $0.label == m.label }
+            let perRound = zip(rounds, r.torchRounds ?? []).compactMap { ours, theirs -> Double? in
+                guard let o = ours.first(where: { $0.label == m.label }), let t = theirs.first(where: { $0.label == m.label }) else { return nil }
+                return o.tokensPerSecond / t.tokensPerSecond
+            }
             table.append([
                 "width \(m.width), \(m.heads) heads, ff \(m.feedForwardWidth), \(m.layers) layers, batch \(m.batch) × \(m.tokens), dropout \(m.dropout)",
-                String(format: "%.0f", m.tokensPerSecond), String(format: "%.1f", m.modelGflops), Format.percent(m.shareOfSgemm),
-                torch.map { String(format: "%.0f", $0.tokensPerSecond) } ?? "–",
+                String(format: "%.0f", m.tokensPerSecond) + spread(rounds, m.label), String(format: "%.1f", m.modelGflops),
+                Format.percent(m.shareOfSgemm),
+                torch.map { String(format: "%.0f", $0.tokensPerSecond) + spread(r.torchRounds ?? [], m.label) } ?? "–",
                 torch.map { String(format: "%.2f", m.tokensPerSecond / $0.tokensPerSecond) } ?? "–",
+                perRound.isEmpty ? "–" : perRound.map { String(format: "%.2f", $0) }.joined(separator: ", "),
             ])
         }
-        doc.table(table, caption: r.torch == nil ? (r.torchNote ?? "") : "PyTorch \(r.torchVersion ?? "") on the identical model, same threads.")
+        let how = "Medians of \(rounds.count) round\(rounds.count == 1 ? "" : "s") (range in brackets); in each round ours is "
+            + "measured first, then PyTorch's"
+        doc.table(table, caption: r.torch == nil ? how + ". " + (r.torchNote ?? "")
+                  : how + ": PyTorch \(r.torchVersion ?? "") on the identical model, same threads. "
+                  + "The ratio is of the medians; per round, of that round's two figures.")
         let t = r.tokenizer
         var tok = Table(["BPE 4,096 on \(t.sequenceCount) × \(t.sequenceLength) bp", "ours", "Hugging Face tokenizers", "ratio"])
         let hf = r.huggingFace
