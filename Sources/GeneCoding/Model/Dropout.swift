@@ -53,6 +53,10 @@ struct Dropout {
             y[e] = x[e] * keep * kept(hash(base + e), (base + e) & 3)
             e += 1
         }
+        if S.self == Float.self {
+            e = multiplyEights(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
+                               into: UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), from: e, count: count, base: base)
+        }
         while e + 4 <= count {
             let bits = hash(base + e)
             y[e] = x[e] * keep * kept(bits, 0)
@@ -65,6 +69,29 @@ struct Dropout {
             y[e] = x[e] * keep * kept(hash(base + e), (base + e) & 3)
             e += 1
         }
+    }
+
+    /// Float, from a group boundary `start`: as many whole groups as fit in pairs, two hashes and eight
+    /// elements at a time with the compare and the products eight wide. The coins and the products,
+    /// x · keep · (1 or 0), are those of the scalar loop, so the result is the same bit for bit; it
+    /// returns where it stopped.
+    private func multiplyEights(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, from start: Int, count: Int, base: Int) -> Int {
+        let keep = Float8(repeating: Float(1 / (1 - probability))), key = self.key!
+        let threshold = SIMD8<UInt32>(repeating: UInt32(self.threshold))
+        @inline(__always) func hash(_ i: Int) -> UInt64 {
+            RandomSource.mix(key &+ UInt64(truncatingIfNeeded: i >> 2) &* 0xD1B5_4A32_D192_ED03)
+        }
+        @inline(__always) func coin(_ bits: UInt64, _ lane: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: bits >> (lane << 4)) & 0xFFFF }
+        var e = start
+        while e + 8 <= count {
+            let a = hash(base + e), b = hash(base + e + 4)
+            let coins = SIMD8<UInt32>(coin(a, 0), coin(a, 1), coin(a, 2), coin(a, 3), coin(b, 0), coin(b, 1), coin(b, 2), coin(b, 3))
+            var kept = Float8(repeating: 1)
+            kept.replace(with: 0, where: coins .< threshold)
+            VectorMath.store(VectorMath.load(x + e) * keep * kept, y + e)
+            e += 8
+        }
+        return e
     }
 
     // MARK: backward
