@@ -17,9 +17,16 @@ struct Dropout {
     /// Coins below this 16-bit threshold drop their element.
     private var threshold: UInt64 { UInt64((probability * 65536).rounded()) }
 
+    /// The 64 bits whose four 16-bit fields are the coins of elements 4g ..< 4g + 4, g = index / 4.
+    @inline(__always)
+    private static func groupBits(key: UInt64, index: Int) -> UInt64 {
+        RandomSource.mix(key &+ UInt64(truncatingIfNeeded: index >> 2) &* 0xD1B5_4A32_D192_ED03)
+    }
+
+    /// The plain definition: element `index`'s factor, 1 / (1 - p) or 0.
     @inline(__always)
     func scale<S: Scalar>(at index: Int) -> S {
-        let bits = RandomSource.mix(key! &+ UInt64(truncatingIfNeeded: index >> 2) &* 0xD1B5_4A32_D192_ED03)
+        let bits = Self.groupBits(key: key!, index: index)
         let coin = (bits >> (UInt64(index & 3) << 4)) & 0xFFFF
         return coin >= threshold ? S(1 / (1 - probability)) : 0
     }
@@ -40,9 +47,7 @@ struct Dropout {
     /// dropout. The masks are the same bit for bit (DropoutTests).
     func multiply<S: Scalar>(_ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>, count: Int, base: Int) {
         let keep = S(1 / (1 - probability)), threshold = self.threshold, key = self.key!
-        @inline(__always) func hash(_ i: Int) -> UInt64 {
-            RandomSource.mix(key &+ UInt64(truncatingIfNeeded: i >> 2) &* 0xD1B5_4A32_D192_ED03)
-        }
+        @inline(__always) func hash(_ i: Int) -> UInt64 { Self.groupBits(key: key, index: i) }
         // 1 or 0 without a branch: a 10% drop rate mispredicts too often for an `if`
         @inline(__always) func kept(_ bits: UInt64, _ lane: Int) -> S {
             S(UInt8((bits >> UInt64(lane << 4)) & 0xFFFF >= threshold ? 1 : 0))
@@ -78,9 +83,7 @@ struct Dropout {
     private func multiplyEights(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, from start: Int, count: Int, base: Int) -> Int {
         let keep = Float8(repeating: Float(1 / (1 - probability))), key = self.key!
         let threshold = SIMD8<UInt32>(repeating: UInt32(self.threshold))
-        @inline(__always) func hash(_ i: Int) -> UInt64 {
-            RandomSource.mix(key &+ UInt64(truncatingIfNeeded: i >> 2) &* 0xD1B5_4A32_D192_ED03)
-        }
+        @inline(__always) func hash(_ i: Int) -> UInt64 { Self.groupBits(key: key, index: i) }
         @inline(__always) func coin(_ bits: UInt64, _ lane: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: bits >> (lane << 4)) & 0xFFFF }
         var e = start
         while e + 8 <= count {
