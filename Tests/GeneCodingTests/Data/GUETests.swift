@@ -1,4 +1,4 @@
-// The loader on the committed gue-mini fixture (see Resources/make_gue_mini.py for what it holds).
+// The loader on the gue-mini fixture (see GUEFixtures for what it holds).
 import Foundation
 import XCTest
 import GeneCoding
@@ -60,7 +60,7 @@ final class GUETests: XCTestCase {
     }
 
     func testSplitSHA256EqualsSHA256Sum() throws {
-        // SHA256SUMS is `sha256sum` output, written by make_gue_mini.py.
+        // SHA256SUMS is `sha256sum` output, recorded when the fixture's rows were drawn (see GUEFixtures).
         let sums = try String(contentsOf: GUEFixtures.miniRoot.appendingPathComponent("SHA256SUMS"), encoding: .utf8)
         var expected = [String: String]()
         for line in sums.split(separator: "\n") {

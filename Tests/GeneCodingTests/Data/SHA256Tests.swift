@@ -59,7 +59,7 @@ final class SHA256Tests: XCTestCase {
     }
 
     func testFilesAgainstSHA256Sum() throws {
-        // SHA256SUMS was written by `sha256sum` (see make_gue_mini.py); read in 7-byte chunks to
+        // SHA256SUMS was written by `sha256sum` (see GUEFixtures); read in 7-byte chunks to
         // exercise the streaming path across block boundaries, and in one chunk.
         let root = GUEFixtures.miniRoot
         let sums = try String(contentsOf: root.appendingPathComponent("SHA256SUMS"), encoding: .utf8)
