@@ -29,9 +29,14 @@ func targetCPU() -> String? {
 
 // Release builds are whole-module optimised (SwiftPM's default for release); the numeric library
 // also drops bounds checks in its kernels, which are held against plain reference loops in tests.
+// The chosen level is also defined as a condition, so that reports can say what they ran on.
+let cpu = targetCPU()
 let fastKernels: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked"] + (targetCPU().map { ["-target-cpu", $0] } ?? []), .when(configuration: .release)),
-]
+    .unsafeFlags(["-Ounchecked"] + (cpu.map { ["-target-cpu", $0] } ?? []), .when(configuration: .release)),
+] + (cpu.map { name -> [SwiftSetting] in
+    let condition = name == "skylake-avx512" ? "GENECODING_TARGET_AVX512" : name == "haswell" ? "GENECODING_TARGET_AVX2" : "GENECODING_TARGET_NAMED"
+    return [.define(condition, .when(configuration: .release))]
+} ?? [])
 
 // One executable per chapter folder (chapters/NN-name/main.swift).
 let chapters = ["01-tokenization", "02-position-encodings", "03-depth", "04-open-questions"]

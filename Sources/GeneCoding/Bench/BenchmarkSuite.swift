@@ -174,7 +174,8 @@ public enum BenchmarkSuite {
     public static func markdown(_ r: BenchmarkReport, path: String) -> MarkdownDocument {
         var doc = MarkdownDocument(path: path)
         doc.heading("Benchmarks", level: 1)
-        doc.paragraph("Measured by `make bench` on \(r.machine.cores) cores (\(r.machine.processor)), \(r.threads) threads. "
+        doc.paragraph("Measured by `make bench` on \(r.machine.cores) cores (\(r.machine.processor)), \(r.threads) threads"
+                      + (r.machine.build.map { ", with the library built for \($0)" } ?? "") + ". "
                       + "Model FLOPs count 6 × matrix parameters × tokens plus 12 × layers × length × width × tokens "
                       + "(attention), forward and backward; the embedding table is a lookup and is not counted.")
         doc.paragraph(String(format: "OpenBLAS sgemm (2048³): **%.1f GFLOP/s**. Peak memory of the benchmark process: %@.",

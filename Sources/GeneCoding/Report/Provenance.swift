@@ -37,19 +37,36 @@ public struct Provenance: Sendable, Codable, Equatable {
         public var system: String
         /// The CPU model, where the system says it.
         public var processor: String
+        /// The instruction-set level the library was compiled for (see Package.swift); nil in
+        /// records written before it was noted.
+        public var build: String?
 
-        public init(cores: Int, memoryBytes: UInt64, system: String, processor: String) {
+        public init(cores: Int, memoryBytes: UInt64, system: String, processor: String, build: String? = nil) {
             self.cores = cores
             self.memoryBytes = memoryBytes
             self.system = system
             self.processor = processor
+            self.build = build
         }
 
         /// The machine this process runs on.
         public static func current() -> Machine {
             let info = ProcessInfo.processInfo
             return Machine(cores: info.activeProcessorCount, memoryBytes: info.physicalMemory,
-                           system: systemName(), processor: processorName())
+                           system: systemName(), processor: processorName(), build: libraryTarget)
+        }
+
+        /// The CPU level Package.swift compiled the library for, from the condition it defined.
+        public static var libraryTarget: String {
+            #if GENECODING_TARGET_AVX512
+            return "AVX-512 (skylake-avx512)"
+            #elseif GENECODING_TARGET_AVX2
+            return "AVX2 (haswell)"
+            #elseif GENECODING_TARGET_NAMED
+            return "the CPU named by GENECODING_TARGET_CPU"
+            #else
+            return "the architecture's baseline"
+            #endif
         }
     }
 
@@ -90,7 +107,8 @@ public struct Provenance: Sendable, Codable, Equatable {
             ("profile", "\(profile)    seeds: \(seeds.isEmpty ? "none" : seeds.map(String.init).joined(separator: ", "))    threads: \(threads)"),
             ("wall time", "\(wallTime.map(Format.duration) ?? "—")    started: \(Provenance.dateText(date))"),
             ("machine", "\(machine.cores) cores, \(Format.bytes(Int64(clamping: machine.memoryBytes))), \(machine.system)"
-                + (machine.processor.isEmpty ? "" : ", \(machine.processor)")),
+                + (machine.processor.isEmpty ? "" : ", \(machine.processor)")
+                + (machine.build.map { "; library built for \($0)" } ?? "")),
         ]
         let width = rows.map(\.0.count).max()! + 2
         let table = rows.map { key, value in (key + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value }

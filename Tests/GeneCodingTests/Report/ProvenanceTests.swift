@@ -48,6 +48,42 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertTrue(sample().commentBanner(marker: "//").hasPrefix("// Generated file"))
     }
 
+    func testBannerNamesTheLibrarysBuildLevelWhenKnown() throws {
+        var built = sample()
+        built.machine.build = "AVX2 (haswell)"
+        XCTAssertTrue(built.bannerText.contains("Test CPU; library built for AVX2 (haswell)"), built.bannerText)
+        XCTAssertFalse(sample().bannerText.contains("built for"))
+        // records written before the field existed still decode
+        let old = #"{"cores": 2, "memoryBytes": 1024, "system": "Linux", "processor": "Old CPU"}"#
+        let machine = try JSONDecoder().decode(Provenance.Machine.self, from: Data(old.utf8))
+        XCTAssertNil(machine.build)
+        XCTAssertEqual(machine.processor, "Old CPU")
+    }
+
+    /// Package.swift reads /proc/cpuinfo to choose the level; this reads it again and checks that the
+    /// library says the level the flags call for.
+    func testLibraryIsBuiltForThisMachinesVectorLevel() throws {
+        #if DEBUG
+        throw XCTSkip("the level is chosen for release builds only")
+        #else
+        if let chosen = ProcessInfo.processInfo.environment["GENECODING_TARGET_CPU"], !chosen.isEmpty {
+            throw XCTSkip("GENECODING_TARGET_CPU=\(chosen) chose the level")
+        }
+        #if os(Linux) && arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let line = try XCTUnwrap(cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") })
+        let flags = Set(line.split(whereSeparator: { " \t:".contains($0) }).map(String.init))
+        let expected = flags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma"])
+            ? "AVX-512 (skylake-avx512)"
+            : flags.isSuperset(of: ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe"]) ? "AVX2 (haswell)" : "the architecture's baseline"
+        XCTAssertEqual(Provenance.Machine.libraryTarget, expected)
+        XCTAssertEqual(Provenance.Machine.current().build, expected)
+        #else
+        XCTAssertEqual(Provenance.Machine.libraryTarget, "the architecture's baseline")
+        #endif
+        #endif
+    }
+
     func testFinishedMeasuresFromTheStart() {
         let start = sample()
         XCTAssertEqual(start.finished(at: start.date.addingTimeInterval(12.5)).wallTime, 12.5)
