@@ -1,9 +1,9 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # command:   .build/release/Chapter04OpenQuestions --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    8e2c22a-dirty
+# commit:    87c5c50-dirty
 # profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 3 min 43 s    started: 2026-11-25 00:23:38 UTC
-# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC
+# wall time: 2 min 49 s    started: 2026-11-25 02:29:32 UTC
+# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC; library built for AVX-512 (skylake-avx512)
 #
 # Draws 04-tokens-by-vocabulary-size.svg and 04-tokens-by-vocabulary-size.png from 04-tokens-by-vocabulary-size.tsv, all three next to this script.
 # Run it from the repository root with
