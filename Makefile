@@ -80,7 +80,7 @@ smoke: ## every chapter end to end at the smoke profile (a few minutes), into bu
 	@$(MAKE) --no-print-directory report PROFILE=smoke
 
 bench: build ## measure the engine, the tokenizer, PyTorch and HF tokenizers; writes bench/
-	$(BIN)/genecoding bench --threads 2 --seconds 8 --rounds 3
+	$(BIN)/genecoding bench --threads 2 --seconds 8 --rounds 5
 
 slurm-check: build check-data ## chapter 1's smoke grid through a private one-node Slurm started here, rendered from the store after
 	BIN=$(BIN) GUE_DIR=$(GUE_DIR) bash scripts/slurm-check.sh
