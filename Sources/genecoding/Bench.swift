@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
 
     @Option(help: "Threads.") var threads: Int = 2
     @Option(help: "Seconds of training steps per configuration.") var seconds: Double = 8
-    @Option(help: "Rounds: ours then PyTorch's, repeated; the figures are the medians.") var rounds: Int = 3
+    @Option(help: "Rounds: ours then PyTorch's, repeated; the figures are the medians.") var rounds: Int = 5
     @Option(help: "Output folder.") var output: String = "bench"
 
     func run() throws {

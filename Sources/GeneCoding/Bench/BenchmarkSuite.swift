@@ -3,8 +3,8 @@
 // when Python has them. Results go to bench/results.json and bench/RESULTS.md.
 //
 // Training speed is measured in rounds, ours then PyTorch's, and each figure is the median over the
-// rounds: single measurements of PyTorch on this machine ranged from 13,900 to 16,200 tokens/s at
-// width 128, enough to move a ratio by 0.2.
+// rounds: on this shared machine single measurements of PyTorch at width 128 ranged from 13,900 to
+// 19,600 tokens/s and ours from 22,400 to 30,800, enough to move a ratio by 0.3.
 import Foundation
 
 public struct BenchmarkReport: Codable, Sendable {
@@ -53,7 +53,7 @@ public struct HuggingFaceTokenizerMeasurement: Codable, Sendable {
 
 public enum BenchmarkSuite {
     /// Runs everything; `log` gets one line per measurement as it finishes.
-    public static func run(threads: Int, seconds: Double, rounds: Int = 3, repository: URL,
+    public static func run(threads: Int, seconds: Double, rounds: Int, repository: URL,
                            log: (String) -> Void) throws -> BenchmarkReport {
         precondition(rounds >= 1, "at least one round")
         ComputeThreads.set(threads)
@@ -165,9 +165,14 @@ public enum BenchmarkSuite {
     static func medians<M: ThroughputMeasurement>(_ rounds: [[M]]) -> [M] {
         guard let first = rounds.first else { return [] }
         return first.map { m in
-            let all = rounds.compactMap { $0.first { $0.label == m.label } }.sorted { $0.tokensPerSecond < $1.tokensPerSecond }
+            let all = measurements(rounds, label: m.label).sorted { $0.tokensPerSecond < $1.tokensPerSecond }
             return all[(all.count - 1) / 2]
         }
+    }
+
+    /// One configuration's measurement from each round that has it, in round order.
+    static func measurements<M: ThroughputMeasurement>(_ rounds: [[M]], label: String) -> [M] {
+        rounds.compactMap { $0.first { $0.label == label } }
     }
 
     /// The Markdown page of a report.
@@ -185,7 +190,7 @@ public enum BenchmarkSuite {
         let rounds = r.trainingRounds ?? [r.training]
         /// "low–high" tokens per second of one configuration over the rounds
         func spread<M: ThroughputMeasurement>(_ rounds: [[M]], _ label: String) -> String {
-            let values = rounds.compactMap { $0.first { $0.label == label }?.tokensPerSecond }
+            let values = measurements(rounds, label: label).map(\.tokensPerSecond)
             guard values.count > 1 else { return "" }
             return String(format: " (%.0f–%.0f)", values.min()!, values.max()!)
         }
