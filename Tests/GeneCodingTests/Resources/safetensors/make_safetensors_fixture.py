@@ -13,7 +13,7 @@ writes, next to this script:
                              raw TensorSpecs. Every value is exactly representable in its dtype,
                              so reading it back as Float is exact.
 
-The values are repeated in Tests/GeneCodingTests/Runs/SafetensorsTests.swift; change both.
+The values are repeated in Tests/GeneCodingTests/Formats/SafetensorsTests.swift; change both.
 Made with safetensors 0.8.0 and numpy 2.4.
 """
 import os
