@@ -1,15 +1,24 @@
 // Multi-head self-attention with a padding mask (Vaswani et al. 2017, §3.2).
 //
-//   Q = x Wqᵀ + bq,  K = x Wkᵀ + bk,  V = x Wvᵀ + bv                  [B*T, C]
-//   RoPE only:  Q, K <- rotate(Q), rotate(K)
-//   S_bh = Q_bh K_bhᵀ / √D  (+ ALiBi bias_h)  (masked: -∞)              [T, T] per (b, h)
+//   Q = x_q Wqᵀ + bq,  K = x Wkᵀ + bk,  V = x Wvᵀ + bv                 Q [B*R, C];  K, V [B*T, C]
+//   RoPE only:  Q, K <- rotate(Q), rotate(K), each row by its position
+//   S_bh = Q_bh K_bhᵀ / √D  (+ ALiBi bias_h)  (masked: -∞)              [R, T] per (b, h)
 //   P_bh = softmax_rows(S_bh),  P̃_bh = dropout(P_bh)                   (BERT drops attention probabilities)
-//   O_bh = P̃_bh V_bh                                                    [T, D], written at columns h*D of O
-//   y = O Woᵀ + bo                                                      [B*T, C]
+//   O_bh = P̃_bh V_bh                                                    [R, D], written at columns h*D of O
+//   y = O Woᵀ + bo                                                      [B*R, C]
+//
+// Every token is a key and a value; the queries are every token (R = T, x_q = x) or, in the last
+// layer of a classifier, only the row the head reads of each sequence (R = 1: [CLS], or the last
+// token of a causal model). That is `QueryRows`: the outputs of the other rows of the last layer
+// are never read, so their queries, output projection and feed-forward need not be computed
+// (a quarter of a 3-layer model's work). The rows that are computed come out exactly as in the full
+// layer: the same positions, the same mask, the same dropout coins (each drawn at the element's
+// index in the full [B, H, T, T] layout).
 //
 // Masked: key j is a padding token of sequence b (j >= length_b), or, for a causal model, j > i.
-// Head slices are read in place from the [B*T, C] matrices with row stride C: no transposes.
-// The (b, h) products are small, so they are split across threads with BLAS single-threaded.
+// Head slices are read in place from the [rows, C] matrices with row stride C: no transposes.
+// The (b, h) products are small, so they are split across threads with BLAS single-threaded;
+// each (b, h) is computed whole by one thread, so the results do not depend on the thread count.
 
 struct TokenLayout {
     let batch: Int
@@ -18,6 +27,34 @@ struct TokenLayout {
     /// Real tokens of each sequence, [CLS] and [SEP] included.
     let lengths: [Int]
     var rows: Int { batch * length }
+}
+
+/// One query row per sequence: the row of the full [B*T, C] layout at position `positions[b]` of
+/// sequence b. The layer computes its outputs for these rows only, in this order ([B, C]).
+struct QueryRows {
+    let positions: [Int]
+    let length: Int
+
+    /// Row b*T + positions[b] of the full layout.
+    func fullRow(_ b: Int) -> Int { b * length + positions[b] }
+    var fullRows: [Int] { positions.indices.map(fullRow) }
+
+    /// The selected rows of x [B*T, C]: [B, C].
+    func gather<S: Scalar>(_ x: Tensor<S>) -> Tensor<S> {
+        let c = x.columns
+        let y = Tensor<S>(uninitialized: [positions.count, c])
+        for b in positions.indices { (y.pointer + b * c).update(from: x.pointer + fullRow(b) * c, count: c) }
+        return y
+    }
+
+    /// dx [B*T, C] += the gradient dy [B, C] of the selected rows.
+    func scatterAdd<S: Scalar>(_ dy: Tensor<S>, into dx: Tensor<S>) {
+        let c = dx.columns
+        for b in positions.indices {
+            let (src, dst) = (dy.pointer + b * c, dx.pointer + fullRow(b) * c)
+            for i in 0..<c { dst[i] += src[i] }
+        }
+    }
 }
 
 struct SelfAttention<S: Scalar> {
@@ -45,84 +82,91 @@ struct SelfAttention<S: Scalar> {
     }
 
     struct Cache {
-        let input: Tensor<S>
-        let q: Tensor<S>, k: Tensor<S>, v: Tensor<S>   // after RoPE where used
-        let probabilities: Tensor<S>                     // P before dropout [B, H, T, T]
+        let input: Tensor<S>                             // x [B*T, C]
+        let queryInput: Tensor<S>                        // x_q [B*R, C] (x itself when R = T)
+        let q: Tensor<S>, k: Tensor<S>, v: Tensor<S>     // after RoPE where used
+        let probabilities: Tensor<S>                     // P before dropout [B, H, R, T]
         let dropped: Tensor<S>                           // P̃ = dropout(P), the same tensor as P without dropout
-        let context: Tensor<S>                           // O [B*T, C]
+        let context: Tensor<S>                           // O [B*R, C]
         let dropout: Dropout
         let rotary: Rotary<S>?
+        let queries: QueryRows?
     }
 
-    /// Query i sees keys 0..<visibleKeys: the real tokens of its sequence, and for a causal model
-    /// only those up to itself. Padding is always at the end, so the visible keys are a prefix.
+    /// Query row r of sequence b sees keys 0..<visibleKeys: the real tokens of its sequence, and for a
+    /// causal model only those up to its own position. Padding is always at the end, so the visible
+    /// keys are a prefix.
     @inline(__always)
-    private func visibleKeys(row i: Int, validLength: Int) -> Int {
+    private func visibleKeys(position i: Int, validLength: Int) -> Int {
         causal ? Swift.min(validLength, i + 1) : validLength
     }
 
     // MARK: forward
 
-    /// x [B*T, C] -> y [B*T, C]
-    func forward(_ x: Tensor<S>, layout: TokenLayout, dropout: Dropout) -> (Tensor<S>, Cache) {
+    /// x [B*T, C] -> y [B*T, C], or y [B, C] for the rows `queries` selects.
+    func forward(_ x: Tensor<S>, layout: TokenLayout, dropout: Dropout, queries: QueryRows? = nil) -> (Tensor<S>, Cache) {
         let (b, t, h, d) = (layout.batch, layout.length, heads, headSize)
         let c = h * d
-        let q = query.forward(x), k = key.forward(x), v = value.forward(x)
+        let r = queries == nil ? t : 1                    // query rows per sequence
+        let queryInput = queries?.gather(x) ?? x
+        let q = query.forward(queryInput), k = key.forward(x), v = value.forward(x)
         var rotary: Rotary<S>? = nil
         if positionEncoding == .rope {
-            let r = Rotary<S>(length: t, headSize: d)
-            r.rotate(q, batch: b, heads: h)
-            r.rotate(k, batch: b, heads: h)
-            rotary = r
+            let rotation = Rotary<S>(length: t, headSize: d)
+            rotation.rotate(k, batch: b, heads: h)
+            if let queries { rotation.rotate(rows: q, positions: queries.positions, heads: h) } else { rotation.rotate(q, batch: b, heads: h) }
+            rotary = rotation
         }
-        let probabilities = Tensor<S>(uninitialized: [b, h, t, t])
+        let probabilities = Tensor<S>(uninitialized: [b, h, r, t])
         // P̃ is kept for backward when dropout is on (recomputing its mask there cost more than the memory).
-        let dropped = dropout.isActive ? Tensor<S>(uninitialized: [b, h, t, t]) : probabilities
-        let context = Tensor<S>(uninitialized: [b * t, c])
+        let dropped = dropout.isActive ? Tensor<S>(uninitialized: [b, h, r, t]) : probabilities
+        let context = Tensor<S>(uninitialized: [b * r, c])
         let scale = 1 / S(d).squareRoot()
         let alibi = positionEncoding == .alibi
         let (pq, pk, pv, pp, pd, po) = (q.pointer, k.pointer, v.pointer, probabilities.pointer, dropped.pointer, context.pointer)
         ComputeThreads.forRanges(b * h) { items in
             for item in items {
                 let (bi, hi) = (item / h, item % h)
-                let offset = bi * t * c + hi * d
-                let sbh = pp + item * t * t
+                let (queryOffset, keyOffset) = (bi * r * c + hi * d, bi * t * c + hi * d)
+                let sbh = pp + item * r * t
                 // S = Q Kᵀ / √D
-                S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: scale,
-                       a: pq + offset, lda: c, b: pk + offset, ldb: c, beta: 0, c: sbh, ldc: t)
+                S.gemm(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: scale,
+                       a: pq + queryOffset, lda: c, b: pk + keyOffset, ldb: c, beta: 0, c: sbh, ldc: t)
                 // + ALiBi, mask, softmax by rows. Row i sees keys 0..<visible(i); the rest are masked.
                 let valid = layout.lengths[bi]
                 let slope = alibi ? slopes[hi] : 0
-                for i in 0..<t {
-                    let row = sbh + i * t
-                    let visible = visibleKeys(row: i, validLength: valid)
-                    if alibi { for j in 0..<visible { row[j] -= slope * S(abs(i - j)) } }
-                    softmaxRow(row, count: visible)
-                    for j in visible..<t { row[j] = 0 }
-                    // P̃ = dropout(P), row by row while the row is in cache
+                for row in 0..<r {
+                    let i = queries?.positions[bi] ?? row      // the query's position
+                    let scores = sbh + row * t
+                    let visible = visibleKeys(position: i, validLength: valid)
+                    if alibi { for j in 0..<visible { scores[j] -= slope * S(abs(i - j)) } }
+                    softmaxRow(scores, count: visible)
+                    for j in visible..<t { scores[j] = 0 }
+                    // P̃ = dropout(P), row by row while the row is in cache, with the coins of row i of the full layout
                     if dropout.isActive {
-                        dropout.multiply(UnsafePointer(row), into: pd + item * t * t + i * t, count: t, base: item * t * t + i * t)
+                        dropout.multiply(UnsafePointer(scores), into: pd + item * r * t + row * t, count: t, base: (item * t + i) * t)
                     }
                 }
                 // O = P̃ V
-                S.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: 1,
-                       a: pd + item * t * t, lda: t, b: pv + offset, ldb: c, beta: 0, c: po + offset, ldc: c)
+                S.gemm(transposeA: false, transposeB: false, m: r, n: d, k: t, alpha: 1,
+                       a: pd + item * r * t, lda: t, b: pv + keyOffset, ldb: c, beta: 0, c: po + queryOffset, ldc: c)
             }
         }
         let y = output.forward(context)
-        return (y, Cache(input: x, q: q, k: k, v: v, probabilities: probabilities, dropped: dropped,
-                         context: context, dropout: dropout, rotary: rotary))
+        return (y, Cache(input: x, queryInput: queryInput, q: q, k: k, v: v, probabilities: probabilities, dropped: dropped,
+                         context: context, dropout: dropout, rotary: rotary, queries: queries))
     }
 
     // MARK: backward
 
-    /// dy [B*T, C] -> dx [B*T, C]
+    /// dy [B*R, C] -> dx [B*T, C]
     func backward(_ dy: Tensor<S>, _ cache: Cache, layout: TokenLayout) -> Tensor<S> {
         let (b, t, h, d) = (layout.batch, layout.length, heads, headSize)
         let c = h * d
+        let r = cache.queries == nil ? t : 1
         // y = O Woᵀ + bo
         let dContext = output.backward(dy, input: cache.context)
-        let dq = Tensor<S>(uninitialized: [b * t, c])
+        let dq = Tensor<S>(uninitialized: [b * r, c])
         let dk = Tensor<S>(uninitialized: [b * t, c])
         let dv = Tensor<S>(uninitialized: [b * t, c])
         let scale = 1 / S(d).squareRoot()
@@ -132,39 +176,46 @@ struct SelfAttention<S: Scalar> {
         let (pdo, pdq, pdk, pdv) = (dContext.pointer, dq.pointer, dk.pointer, dv.pointer)
         let keep = S(1 / (1 - dropout.probability))
         ComputeThreads.forRanges(b * h) { items in
-            let dP = Tensor<S>(uninitialized: [t, t])
+            let dP = Tensor<S>(uninitialized: [r, t])
             for item in items {
-                let offset = (item / h) * t * c + (item % h) * d
-                let pbh = pp + item * t * t, dbh = pd + item * t * t
+                let (bi, hi) = (item / h, item % h)
+                let (queryOffset, keyOffset) = (bi * r * c + hi * d, bi * t * c + hi * d)
+                let pbh = pp + item * r * t, dbh = pd + item * r * t
                 // O = P̃ V  =>  dV = P̃ᵀ dO,  dP̃ = dO Vᵀ
-                S.gemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: 1,
-                       a: dbh, lda: t, b: pdo + offset, ldb: c, beta: 0, c: pdv + offset, ldc: c)
-                S.gemm(transposeA: false, transposeB: true, m: t, n: t, k: d, alpha: 1,
-                       a: pdo + offset, lda: c, b: pv + offset, ldb: c, beta: 0, c: dP.pointer, ldc: t)
+                S.gemm(transposeA: true, transposeB: false, m: t, n: d, k: r, alpha: 1,
+                       a: dbh, lda: t, b: pdo + queryOffset, ldb: c, beta: 0, c: pdv + keyOffset, ldc: c)
+                S.gemm(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: 1,
+                       a: pdo + queryOffset, lda: c, b: pv + keyOffset, ldb: c, beta: 0, c: dP.pointer, ldc: t)
                 // P̃ = P ⊙ mask  =>  dP = dP̃ ⊙ mask. The mask is read off P̃: where P̃ = 0 either the
                 // element was dropped, or P = 0 and dS below is 0 whatever dP is.
                 // P = softmax(S)  =>  dS = P ⊙ (dP - Σⱼ dP ⊙ P). Masked entries have P = 0, so dS = 0
                 // there; the ALiBi bias is a constant and passes dS through unchanged.
-                for i in 0..<t {
-                    if dropout.isActive { keepWhereNonzero(dP.pointer + i * t, reference: dbh + i * t, scale: keep, count: t) }
-                    softmaxBackwardRow(probabilities: pbh + i * t, gradient: dP.pointer + i * t, count: t)
+                for row in 0..<r {
+                    if dropout.isActive { keepWhereNonzero(dP.pointer + row * t, reference: dbh + row * t, scale: keep, count: t) }
+                    softmaxBackwardRow(probabilities: pbh + row * t, gradient: dP.pointer + row * t, count: t)
                 }
                 // S = Q Kᵀ / √D  =>  dQ = dS K / √D,  dK = dSᵀ Q / √D
-                S.gemm(transposeA: false, transposeB: false, m: t, n: d, k: t, alpha: scale,
-                       a: dP.pointer, lda: t, b: pk + offset, ldb: c, beta: 0, c: pdq + offset, ldc: c)
-                S.gemm(transposeA: true, transposeB: false, m: t, n: d, k: t, alpha: scale,
-                       a: dP.pointer, lda: t, b: pq + offset, ldb: c, beta: 0, c: pdk + offset, ldc: c)
+                S.gemm(transposeA: false, transposeB: false, m: r, n: d, k: t, alpha: scale,
+                       a: dP.pointer, lda: t, b: pk + keyOffset, ldb: c, beta: 0, c: pdq + queryOffset, ldc: c)
+                S.gemm(transposeA: true, transposeB: false, m: t, n: d, k: r, alpha: scale,
+                       a: dP.pointer, lda: t, b: pq + queryOffset, ldb: c, beta: 0, c: pdk + keyOffset, ldc: c)
             }
         }
         // Q, K <- rotate(Q), rotate(K)  =>  the gradients rotate back
         if let rotary = cache.rotary {
-            rotary.rotateBack(dq, batch: b, heads: h)
             rotary.rotateBack(dk, batch: b, heads: h)
+            if let queries = cache.queries { rotary.rotateBack(rows: dq, positions: queries.positions, heads: h) } else { rotary.rotateBack(dq, batch: b, heads: h) }
         }
-        // Q, K, V = x W{q,k,v}ᵀ + b  =>  dx = dQ Wq + dK Wk + dV Wv
-        let dx = query.backward(dq, input: cache.input)
-        _ = key.backward(dk, input: cache.input, accumulateInto: dx)
+        // K, V = x W{k,v}ᵀ + b,  Q = x_q Wqᵀ + b  =>  dx = dK Wk + dV Wv + (dQ Wq at the query rows)
+        guard let queries = cache.queries else {
+            let dx = query.backward(dq, input: cache.input)
+            _ = key.backward(dk, input: cache.input, accumulateInto: dx)
+            _ = value.backward(dv, input: cache.input, accumulateInto: dx)
+            return dx
+        }
+        let dx = key.backward(dk, input: cache.input)
         _ = value.backward(dv, input: cache.input, accumulateInto: dx)
+        queries.scatterAdd(query.backward(dq, input: cache.queryInput), into: dx)
         return dx
     }
 }

@@ -12,6 +12,12 @@
 // Padding is masked in attention and excluded from pooling, so a padded position never changes a
 // real token's output (tested).
 //
+// With [CLS] or last-token pooling the head reads one row per sequence, so the last block computes
+// only that row (`QueryRows`, Attention.swift): its keys and values still come from every token, but
+// its queries, output projection, feed-forward and norms run on B rows instead of B x T. The logits
+// and every gradient are those of the full computation up to rounding (tested to 1e-12 in Double).
+// Mean pooling reads every row and runs the full last block.
+//
 // The encoder (embeddings to x_L) is `encode` / `backwardEncoder`, so that another head can sit on
 // it: the masked-language-model head (MaskedLanguageModel.swift) pretrains the same parameters.
 // `forward` / `backward` are those two plus pooling and the classification head.
@@ -61,6 +67,9 @@ public final class TransformerClassifier<S: Scalar> {
     let layers: [EncoderLayer<S>]
     let pooler: Linear<S>?
     let classifier: Linear<S>
+    /// Compute the last block for the pooled rows only (see the header). Off only in the test that
+    /// holds the two computations together.
+    var computesPooledRowsOnly = true
 
     public init(_ configuration: ModelConfiguration, seed: UInt64) throws {
         try configuration.validate()
@@ -82,18 +91,19 @@ public final class TransformerClassifier<S: Scalar> {
 
     /// Everything the encoder's backward needs from one forward pass.
     public final class EncoderPass {
-        /// x_L [B*T, C] (after the final norm for pre-norm).
+        /// x_L [B*T, C] (after the final norm for pre-norm), or [B, C]: the rows `queries` selects.
         public let encoded: Tensor<S>
         public let batch: TokenBatch
+        let queries: QueryRows?
         let embeddingNorm: LayerNorm<S>.Cache?
         let finalNorm: LayerNorm<S>.Cache?
         let embeddingDropout: Dropout
         let layers: [EncoderLayer<S>.Cache]
 
-        init(encoded: Tensor<S>, batch: TokenBatch, embeddingNorm: LayerNorm<S>.Cache?, finalNorm: LayerNorm<S>.Cache?,
-             embeddingDropout: Dropout, layers: [EncoderLayer<S>.Cache]) {
-            self.encoded = encoded; self.batch = batch; self.embeddingNorm = embeddingNorm; self.finalNorm = finalNorm
-            self.embeddingDropout = embeddingDropout; self.layers = layers
+        init(encoded: Tensor<S>, batch: TokenBatch, queries: QueryRows?, embeddingNorm: LayerNorm<S>.Cache?,
+             finalNorm: LayerNorm<S>.Cache?, embeddingDropout: Dropout, layers: [EncoderLayer<S>.Cache]) {
+            self.encoded = encoded; self.batch = batch; self.queries = queries; self.embeddingNorm = embeddingNorm
+            self.finalNorm = finalNorm; self.embeddingDropout = embeddingDropout; self.layers = layers
         }
     }
 
@@ -122,6 +132,11 @@ public final class TransformerClassifier<S: Scalar> {
 
     /// ids -> x_L [B*T, C], the encoder alone. `dropoutKey` nil means evaluation (no dropout).
     public func encode(_ batch: TokenBatch, dropoutKey: UInt64? = nil) -> EncoderPass {
+        encode(batch, dropoutKey: dropoutKey, queries: nil)
+    }
+
+    /// ids -> x_L [B*T, C], or [B, C] for the rows `queries` selects (computed by the last block alone).
+    func encode(_ batch: TokenBatch, dropoutKey: UInt64?, queries: QueryRows?) -> EncoderPass {
         let layout = batch.layout
         var x = embeddings.forward(batch.ids, layout: layout)
         var embeddingCache: LayerNorm<S>.Cache? = nil
@@ -135,7 +150,7 @@ public final class TransformerClassifier<S: Scalar> {
         var caches: [EncoderLayer<S>.Cache] = []
         for (l, layer) in layers.enumerated() {
             let key = dropoutKey.map { RandomSource.derive($0, 100 + UInt64(l)) }
-            let (y, cache) = layer.forward(x, layout: layout, dropoutKey: key)
+            let (y, cache) = layer.forward(x, layout: layout, dropoutKey: key, queries: l == layers.count - 1 ? queries : nil)
             caches.append(cache)
             x = y
         }
@@ -145,18 +160,18 @@ public final class TransformerClassifier<S: Scalar> {
             x = n
             finalCache = cache
         }
-        return EncoderPass(encoded: x, batch: batch, embeddingNorm: embeddingCache, finalNorm: finalCache,
+        return EncoderPass(encoded: x, batch: batch, queries: queries, embeddingNorm: embeddingCache, finalNorm: finalCache,
                            embeddingDropout: embeddingDropout, layers: caches)
     }
 
     /// ids -> logits [B, K]. `dropoutKey` nil means evaluation (no dropout).
     public func forward(_ batch: TokenBatch, dropoutKey: UInt64? = nil) -> Pass {
         let (b, t, c) = (batch.size, batch.length, configuration.width)
-        let encoder = encode(batch, dropoutKey: dropoutKey)
+        let encoder = encode(batch, dropoutKey: dropoutKey, queries: pooledRows(batch))
         let x = encoder.encoded
-        // Pooling: gather one vector per sequence.
-        let gathered = Tensor<S>(shape: [b, c])
-        for bi in 0..<b {
+        // Pooling: gather one vector per sequence (the last block computed only those rows, when it could).
+        let gathered = encoder.queries == nil ? Tensor<S>(shape: [b, c]) : x
+        for bi in 0..<b where encoder.queries == nil {
             let dst = gathered.pointer + bi * c
             switch configuration.pooling {
             case .classToken:
@@ -196,7 +211,8 @@ public final class TransformerClassifier<S: Scalar> {
             let dPre = Tanh.backward(dHead, output: pass.pooled)
             dGathered = pooler.backward(dPre, input: pass.gathered)
         }
-        // gathered = x_L at the pooled rows
+        // gathered = x_L at the pooled rows (or x_L itself, when the last block computed only those)
+        if pass.encoder.queries != nil { return backwardEncoder(pass.encoder, outputGradient: dGathered) }
         let dx = Tensor<S>(shape: [b * t, c])
         for bi in 0..<b {
             let src = dGathered.pointer + bi * c
@@ -216,7 +232,17 @@ public final class TransformerClassifier<S: Scalar> {
         backwardEncoder(pass.encoder, outputGradient: dx)
     }
 
-    /// dx_L [B*T, C] -> accumulates the gradients of every encoder parameter (embeddings, blocks, norms).
+    /// The row the head reads of each sequence, when it reads one: [CLS], or the last real token.
+    func pooledRows(_ batch: TokenBatch) -> QueryRows? {
+        guard computesPooledRowsOnly else { return nil }
+        switch configuration.pooling {
+        case .classToken: return QueryRows(positions: [Int](repeating: 0, count: batch.size), length: batch.length)
+        case .last: return QueryRows(positions: batch.lengths.map { $0 - 1 }, length: batch.length)
+        case .mean: return nil
+        }
+    }
+
+    /// dx_L [B*T, C] (or [B, C] for the rows the pass's last block computed) -> accumulates the gradients of every encoder parameter (embeddings, blocks, norms).
     /// `dx` may be overwritten (dropout's backward works in place).
     public func backwardEncoder(_ pass: EncoderPass, outputGradient dx: Tensor<S>) {
         let layout = pass.batch.layout

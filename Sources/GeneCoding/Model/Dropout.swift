@@ -41,6 +41,18 @@ struct Dropout {
         }
     }
 
+    /// x [B, C] holding rows `rows` of the full [B*T, C] layout -> x ⊙ mask, in place, with the coins
+    /// those rows draw in the full layout (the last layer computes only the rows its head reads).
+    func apply<S: Scalar>(_ x: Tensor<S>, rows: QueryRows?) {
+        guard let rows else { return apply(x) }
+        guard isActive else { return }
+        let c = x.columns
+        for b in rows.positions.indices {
+            let p = x.pointer + b * c
+            multiply(UnsafePointer(p), into: p, count: c, base: rows.fullRow(b) * c)
+        }
+    }
+
     /// y[e] = x[e] ⊙ mask(base + e) for e in 0..<count, where element base + e of the site draws the
     /// coin; x may be y. One hash serves four neighbouring coins, so the loop walks in groups of four:
     /// hashing per element, as the plain `scale(at:)` does, cost 17% of a 1-mer step in attention
@@ -100,4 +112,5 @@ struct Dropout {
     // MARK: backward
     /// dy -> dy ⊙ mask, in place: the same mask as forward
     func backward<S: Scalar>(_ dy: Tensor<S>) { apply(dy) }
+    func backward<S: Scalar>(_ dy: Tensor<S>, rows: QueryRows?) { apply(dy, rows: rows) }
 }

@@ -44,6 +44,7 @@ struct EncoderLayer<S: Scalar> {
         let cdf: Tensor<S>            // Φ(u), kept for GELU's backward
         let dropoutAttention: Dropout
         let dropoutOutput: Dropout
+        let queries: QueryRows?
     }
 
     private func dropouts(_ key: UInt64?) -> (Dropout, Dropout, Dropout) {
@@ -55,77 +56,80 @@ struct EncoderLayer<S: Scalar> {
 
     // MARK: forward
 
-    /// x [B*T, C] -> y [B*T, C]
-    func forward(_ x: Tensor<S>, layout: TokenLayout, dropoutKey: UInt64?) -> (Tensor<S>, Cache) {
+    /// x [B*T, C] -> y [B*T, C], or y [B, C] for the rows `queries` selects (the last layer of a
+    /// classifier, whose head reads one row per sequence). Rows of x_q below are x's rows, or the
+    /// selected ones: the residual branches and the feed-forward work on those rows only.
+    func forward(_ x: Tensor<S>, layout: TokenLayout, dropoutKey: UInt64?, queries: QueryRows? = nil) -> (Tensor<S>, Cache) {
         let (dropProbabilities, dropAttention, dropOutput) = dropouts(dropoutKey)
         switch placement {
         case .post:
-            let (a, ac) = attention.forward(x, layout: layout, dropout: dropProbabilities)
-            dropAttention.apply(a)
-            addInPlace(a, x)                                   // x + drop(Attn(x))
+            let (a, ac) = attention.forward(x, layout: layout, dropout: dropProbabilities, queries: queries)
+            dropAttention.apply(a, rows: queries)
+            addInPlace(a, queries?.gather(x) ?? x)             // x_q + drop(Attn(x))
             let (h, n1) = norm1.forward(a)
             let u = intermediate.forward(h)
             let (g, cdf) = GELU.forward(u)
             let f = output.forward(g)
-            dropOutput.apply(f)
+            dropOutput.apply(f, rows: queries)
             addInPlace(f, h)                                   // h + drop(FFN(h))
             let (y, n2) = norm2.forward(f)
             return (y, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: h, u: u, g: g, cdf: cdf,
-                             dropoutAttention: dropAttention, dropoutOutput: dropOutput))
+                             dropoutAttention: dropAttention, dropoutOutput: dropOutput, queries: queries))
         case .pre:
-            let (z1, n1) = norm1.forward(x)
-            let (a, ac) = attention.forward(z1, layout: layout, dropout: dropProbabilities)
-            dropAttention.apply(a)
-            addInPlace(a, x)                                   // h = x + drop(Attn(LN₁(x)))
+            let (z1, n1) = norm1.forward(x)                    // every row: keys and values read LN₁(x)
+            let (a, ac) = attention.forward(z1, layout: layout, dropout: dropProbabilities, queries: queries)
+            dropAttention.apply(a, rows: queries)
+            addInPlace(a, queries?.gather(x) ?? x)             // h = x_q + drop(Attn(LN₁(x)))
             let h = a
             let (z2, n2) = norm2.forward(h)
             let u = intermediate.forward(z2)
             let (g, cdf) = GELU.forward(u)
             let f = output.forward(g)
-            dropOutput.apply(f)
+            dropOutput.apply(f, rows: queries)
             addInPlace(f, h)                                   // y = h + drop(FFN(LN₂(h)))
             return (f, Cache(attention: ac, norm1: n1, norm2: n2, ffnInput: z2, u: u, g: g, cdf: cdf,
-                             dropoutAttention: dropAttention, dropoutOutput: dropOutput))
+                             dropoutAttention: dropAttention, dropoutOutput: dropOutput, queries: queries))
         }
     }
 
     // MARK: backward
 
-    /// dy [B*T, C] -> dx [B*T, C]
+    /// dy [B*T, C] (or [B, C] for the selected rows) -> dx [B*T, C]
     func backward(_ dy: Tensor<S>, _ cache: Cache, layout: TokenLayout) -> Tensor<S> {
+        let queries = cache.queries
         switch placement {
         case .post:
             // y = LN₂(h + f)
             let dSum2 = norm2.backward(dy, cache.norm2)
             // f = drop(W₂ GELU(W₁ h + b₁) + b₂), and the residual: dh = dSum2 + dFFN
             let df = dSum2.copy()
-            cache.dropoutOutput.backward(df)
+            cache.dropoutOutput.backward(df, rows: queries)
             let dg = output.backward(df, input: cache.g)
             let du = GELU.backward(dg, input: cache.u, cdf: cache.cdf)
             let dh = intermediate.backward(du, input: cache.ffnInput, accumulateInto: dSum2)
-            // h = LN₁(x + a)
+            // h = LN₁(x_q + a)
             let dSum1 = norm1.backward(dh, cache.norm1)
-            // a = drop(Attn(x)), and the residual: dx = dSum1 + dAttn
+            // a = drop(Attn(x)), and the residual: dx = dAttn + dSum1 (at the query rows)
             let da = dSum1.copy()
-            cache.dropoutAttention.backward(da)
+            cache.dropoutAttention.backward(da, rows: queries)
             let dx = attention.backward(da, cache.attention, layout: layout)
-            addInPlace(dx, dSum1)
+            if let queries { queries.scatterAdd(dSum1, into: dx) } else { addInPlace(dx, dSum1) }
             return dx
         case .pre:
             // y = h + drop(FFN(LN₂(h)))
             let df = dy.copy()
-            cache.dropoutOutput.backward(df)
+            cache.dropoutOutput.backward(df, rows: queries)
             let dg = output.backward(df, input: cache.g)
             let du = GELU.backward(dg, input: cache.u, cdf: cache.cdf)
             let dz2 = intermediate.backward(du, input: cache.ffnInput)
             let dh = norm2.backward(dz2, cache.norm2)
             addInPlace(dh, dy)
-            // h = x + drop(Attn(LN₁(x)))
+            // h = x_q + drop(Attn(LN₁(x)))
             let da = dh.copy()
-            cache.dropoutAttention.backward(da)
+            cache.dropoutAttention.backward(da, rows: queries)
             let dz1 = attention.backward(da, cache.attention, layout: layout)
             let dx = norm1.backward(dz1, cache.norm1)
-            addInPlace(dx, dh)
+            if let queries { queries.scatterAdd(dh, into: dx) } else { addInPlace(dx, dh) }
             return dx
         }
     }

@@ -50,13 +50,30 @@ public final class ParameterStore<S: Scalar> {
         }
     }
 
-    /// Global L2 norm of all gradients, accumulated in Double.
+    /// Global L2 norm of all gradients, accumulated in Double, in eight lanes (element i of a tensor
+    /// goes to lane i mod 8) summed at the end: a fixed order, whatever the thread count.
     public func gradientNorm() -> Double {
-        var sum = 0.0
+        var lanes = SIMD8<Double>.zero
         for p in all {
-            let g = p.gradient.pointer
-            for i in 0..<p.gradient.count { let x = Double(g[i]); sum += x * x }
+            let g = p.gradient.pointer, n = p.gradient.count
+            var i = 0
+            if S.self == Float.self {
+                let gf = UnsafeRawPointer(g).assumingMemoryBound(to: Float.self)
+                while i + 8 <= n {
+                    let x = SIMD8<Double>(UnsafeRawPointer(gf + i).loadUnaligned(as: SIMD8<Float>.self))
+                    lanes += x * x
+                    i += 8
+                }
+            } else {
+                while i + 8 <= n {
+                    var x = SIMD8<Double>.zero
+                    for l in 0..<8 { x[l] = Double(g[i + l]) }
+                    lanes += x * x
+                    i += 8
+                }
+            }
+            while i < n { let x = Double(g[i]); lanes[i & 7] += x * x; i += 1 }
         }
-        return sum.squareRoot()
+        return lanes.sum().squareRoot()
     }
 }

@@ -80,6 +80,35 @@ struct Rotary<S: Scalar> {
     /// The rotation is orthogonal: its gradient is the inverse rotation of the incoming gradient.
     func rotateBack(_ dx: Tensor<S>, batch: Int, heads: Int) { apply(dx, batch: batch, heads: heads, direction: -1) }
 
+    /// x [B, C], row b at position positions[b] (the query rows of a last layer): each rotated by its position.
+    func rotate(rows x: Tensor<S>, positions: [Int], heads: Int) { apply(rows: x, positions: positions, heads: heads, direction: 1) }
+    func rotateBack(rows dx: Tensor<S>, positions: [Int], heads: Int) { apply(rows: dx, positions: positions, heads: heads, direction: -1) }
+
+    private func apply(rows x: Tensor<S>, positions: [Int], heads: Int, direction: S) {
+        let c = heads * headSize
+        precondition(x.count == positions.count * c, "RoPE on \(x.shape) for \(positions.count) rows of C=\(c)")
+        for (row, pos) in positions.enumerated() { rotateRow(x.pointer + row * c, position: pos, heads: heads, direction: direction) }
+    }
+
+    /// The H head vectors of one row, rotated by the angles of `position`.
+    @inline(__always)
+    private func rotateRow(_ v: UnsafeMutablePointer<S>, position pos: Int, heads: Int, direction: S) {
+        let (d, half) = (headSize, headSize / 2)
+        cosines.withUnsafeBufferPointer { cs in
+            sines.withUnsafeBufferPointer { sn in
+                for h in 0..<heads {
+                    let head = v + h * d
+                    for i in 0..<half {
+                        let (co, si) = (cs[pos * half + i], direction * sn[pos * half + i])
+                        let (a, b) = (head[2 * i], head[2 * i + 1])
+                        head[2 * i] = a * co - b * si
+                        head[2 * i + 1] = a * si + b * co
+                    }
+                }
+            }
+        }
+    }
+
     private func apply(_ x: Tensor<S>, batch: Int, heads: Int, direction: S) {
         let (t, d, half) = (length, headSize, headSize / 2)
         let c = heads * d

@@ -106,33 +106,49 @@ public func matmul<S: Scalar>(_ a: Tensor<S>, _ b: Tensor<S>, into c: Tensor<S>,
                  b: b.pointer, ldb: bc, beta: accumulate ? 1 : 0, c: c.pointer, ldc: n)
 }
 
-/// gemm split across the compute threads: by blocks of rows of C when C is taller than wide, else by
-/// blocks of columns. Each block is an independent single-threaded gemm on a sub-matrix, so every
-/// element of C is computed exactly as a single call would for that block.
+/// gemm split into blocks of rows of C when C is taller than wide, else of columns. The blocks are
+/// fixed by the shape alone (`gemmBlocks`), never by the thread count, and each is one single-threaded
+/// gemm; the threads share out whole blocks. So every element of C comes out of the same call with
+/// the same sub-shape on any number of threads, and the results are the same bit for bit (BLAS may
+/// choose its kernel, and with it the order of a sum, by the shape it is given).
 public func parallelGemm<S: Scalar>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                                     alpha: S, a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
                                     beta: S, c: UnsafeMutablePointer<S>, ldc: Int) {
-    // Below about a million multiply-adds a split costs more than it saves.
-    if ComputeThreads.count <= 1 || m * n * k < 1 << 20 {
+    let byRows = m >= n
+    let blocks = gemmBlocks(m: m, n: n, k: k)
+    if blocks == 1 {
         S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
                a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
-    if m >= n {
-        ComputeThreads.forRanges(m, minimum: 16) { rows in
-            // Rows i of op(A): A[i, :] at a + i*lda, or Aᵀ: column i of A at a + i.
-            let aBlock = transposeA ? a + rows.lowerBound : a + rows.lowerBound * lda
-            S.gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
-                   a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
-        }
-    } else {
-        ComputeThreads.forRanges(n, minimum: 16) { columns in
-            // Columns j of op(B): B[:, j] at b + j, or Bᵀ: row j of B at b + j*ldb.
-            let bBlock = transposeB ? b + columns.lowerBound * ldb : b + columns.lowerBound
-            S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
-                   a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + columns.lowerBound, ldc: ldc)
+    let extent = byRows ? m : n
+    ComputeThreads.forRanges(blocks) { assigned in
+        for block in assigned {
+            let part = (extent * block / blocks)..<(extent * (block + 1) / blocks)
+            if byRows {
+                // Rows i of op(A): A[i, :] at a + i*lda, or Aᵀ: column i of A at a + i.
+                let aBlock = transposeA ? a + part.lowerBound : a + part.lowerBound * lda
+                S.gemm(transposeA: transposeA, transposeB: transposeB, m: part.count, n: n, k: k, alpha: alpha,
+                       a: aBlock, lda: lda, b: b, ldb: ldb, beta: beta, c: c + part.lowerBound * ldc, ldc: ldc)
+            } else {
+                // Columns j of op(B): B[:, j] at b + j, or Bᵀ: row j of B at b + j*ldb.
+                let bBlock = transposeB ? b + part.lowerBound * ldb : b + part.lowerBound
+                S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: part.count, k: k, alpha: alpha,
+                       a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + part.lowerBound, ldc: ldc)
+            }
         }
     }
+}
+
+/// How many blocks a product of m x n x k multiply-adds is cut into: one below about a million
+/// multiply-adds (where a split costs more than it saves), then a power of two up to 8 with blocks of
+/// at least 16 rows (or columns) and about half a million multiply-adds each. Two threads take half
+/// the blocks each; any other count shares them out as evenly as they go.
+func gemmBlocks(m: Int, n: Int, k: Int) -> Int {
+    let work = m * n * k, extent = Swift.max(m, n)
+    var blocks = 1
+    while blocks < 8 && work >= (blocks * 2) << 19 && extent >= blocks * 2 * 16 { blocks *= 2 }
+    return blocks
 }
 
 extension Tensor {

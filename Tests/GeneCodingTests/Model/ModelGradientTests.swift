@@ -48,6 +48,38 @@ final class ModelGradientTests: XCTestCase {
         try checkModel(tinyConfiguration(.sinusoidal, .post, pooling: .mean, dropout: 0))
     }
 
+    /// The last block computed for the pooled rows only gives the logits and every gradient of the full
+    /// last block (the same dropout coins included), for each encoding, norm placement and the two
+    /// poolings that read one row.
+    func testPooledRowsOnlyEqualsTheFullLastBlock() throws {
+        for encoding in PositionEncoding.allCases {
+            for placement in NormPlacement.allCases {
+                for (pooling, causal) in [(Pooling.classToken, false), (.last, true), (.last, false)] {
+                    let config = tinyConfiguration(encoding, placement, pooling: pooling, causal: causal)
+                    let model = try TransformerClassifier<Double>(config, seed: 5)
+                    Self.strengthen(model)
+                    func logitsAndGradients(pooledOnly: Bool) -> ([Double], [[Double]]) {
+                        model.computesPooledRowsOnly = pooledOnly
+                        let pass = model.forward(batch, dropoutKey: 99)
+                        model.parameters.zeroGradients()
+                        model.backward(pass, logitGradient: model.loss(pass).logitGradient)
+                        return (pass.logits.values, model.parameters.all.map(\.gradient.values))
+                    }
+                    let (fullLogits, fullGradients) = logitsAndGradients(pooledOnly: false)
+                    let (logits, gradients) = logitsAndGradients(pooledOnly: true)
+                    let label = "\(encoding) \(placement)-norm pooling=\(pooling) causal=\(causal)"
+                    for (a, b) in zip(logits, fullLogits) { XCTAssertEqual(a, b, accuracy: 1e-12, "logits, \(label)") }
+                    for (p, (g, full)) in zip(model.parameters.all, zip(gradients, fullGradients)) {
+                        let worst = zip(g, full).map { abs($0 - $1) }.max() ?? 0
+                        XCTAssertLessThan(worst, 1e-12, "gradient of \(p.name), \(label)")
+                    }
+                    // The check must be able to fail: the pooled rows carry gradient into every block.
+                    XCTAssertGreaterThan(gradients.flatMap { $0 }.map(abs).max() ?? 0, 1e-3, label)
+                }
+            }
+        }
+    }
+
     /// Padding never reaches a real token: a sequence alone and padded inside a longer batch, with
     /// arbitrary ids in the padded slots, gives the same logits.
     func testPaddingChangesNothing() throws {
