@@ -46,6 +46,13 @@ func chapterTarget(_ folder: String) -> Target {
     return .executableTarget(name: module, dependencies: ["GeneCoding"], path: "chapters/\(folder)")
 }
 
+// The C element loops (Sources/CKernels) are compiled for the same CPU, without errno from libm (so
+// sqrtf is an instruction) and without contracting a * b + c into fused multiply-adds, so that they
+// round exactly as the Swift reference loops do.
+let cKernels: [CSetting] = [
+    .unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"] + (cpu.map { ["-march=\($0)"] } ?? [])),
+]
+
 let package = Package(
     name: "GeneCoding",
     products: [
@@ -58,9 +65,10 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "CKernels", path: "Sources/CKernels", cSettings: cKernels),
         .target(
             name: "GeneCoding",
-            dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", "CKernels", .product(name: "Numerics", package: "swift-numerics")],
             swiftSettings: fastKernels),
         .executableTarget(
             name: "genecoding",

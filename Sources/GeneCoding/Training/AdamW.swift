@@ -5,6 +5,7 @@
 //
 // As PyTorch's AdamW: decay is applied as θ ← θ (1 - η λ) before the Adam step, the same to first order.
 // Gradients are clipped to a global L2 norm first (BERT clips at 1.0).
+import CKernels
 
 public struct OptimizerSettings: Codable, Hashable, Sendable {
     public var learningRate: Double
@@ -101,23 +102,26 @@ struct AdamWStep<S: Scalar> {
     var b1, b2, clip, epsilon, stepSize, rootCorrection2, decay: S
 }
 
-/// One AdamW step on the elements `range`: eight at a time for Float, the plain loop otherwise. Both
-/// compute each element with the same operations in the same order, so they agree bit for bit
-/// (AdamWTests); the eight-wide loop is what makes the update cheap next to a small model's step.
+/// One AdamW step on the elements `range`: vectorised C for Float (CKernels: Swift's square root is a
+/// call to libm on Linux), the plain loop otherwise. Both compute each element with the same operations
+/// in the same order, so they agree bit for bit (AdamWTests).
 @inline(__always)
 func adamWUpdate<S: Scalar>(_ theta: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>,
                             _ v: UnsafeMutablePointer<S>, range: Range<Int>, _ k: AdamWStep<S>) {
     if S.self == Float.self {
-        adamWUpdateFloat8(UnsafeMutableRawPointer(theta).assumingMemoryBound(to: Float.self),
-                          UnsafeRawPointer(g).assumingMemoryBound(to: Float.self),
-                          UnsafeMutableRawPointer(m).assumingMemoryBound(to: Float.self),
-                          UnsafeMutableRawPointer(v).assumingMemoryBound(to: Float.self), range: range,
-                          unsafeBitCast(k, to: AdamWStep<Float>.self))
+        let f = unsafeBitCast(k, to: AdamWStep<Float>.self)
+        let i = range.lowerBound
+        genecoding_adamw_update_f32(UnsafeMutableRawPointer(theta + i).assumingMemoryBound(to: Float.self),
+                                    UnsafeRawPointer(g + i).assumingMemoryBound(to: Float.self),
+                                    UnsafeMutableRawPointer(m + i).assumingMemoryBound(to: Float.self),
+                                    UnsafeMutableRawPointer(v + i).assumingMemoryBound(to: Float.self), range.count,
+                                    f.b1, f.b2, f.clip, f.epsilon, f.stepSize, f.rootCorrection2, f.decay)
     } else {
         adamWUpdatePlain(theta, g, m, v, range: range, k)
     }
 }
 
+/// The reference loop (Double runs it; AdamWTests hold the Float kernel to it).
 func adamWUpdatePlain<S: Scalar>(_ theta: UnsafeMutablePointer<S>, _ g: UnsafePointer<S>, _ m: UnsafeMutablePointer<S>,
                                  _ v: UnsafeMutablePointer<S>, range: Range<Int>, _ k: AdamWStep<S>) {
     for i in range {
@@ -126,23 +130,4 @@ func adamWUpdatePlain<S: Scalar>(_ theta: UnsafeMutablePointer<S>, _ g: UnsafePo
         v[i] = k.b2 * v[i] + (1 - k.b2) * gi * gi
         theta[i] = theta[i] * k.decay - k.stepSize * m[i] / (v[i].squareRoot() / k.rootCorrection2 + k.epsilon)
     }
-}
-
-func adamWUpdateFloat8(_ theta: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ m: UnsafeMutablePointer<Float>,
-                       _ v: UnsafeMutablePointer<Float>, range: Range<Int>, _ k: AdamWStep<Float>) {
-    let (b1, b2, oneMinusB1, oneMinusB2) = (Float8(repeating: k.b1), Float8(repeating: k.b2),
-                                            Float8(repeating: 1 - k.b1), Float8(repeating: 1 - k.b2))
-    let (clip, decay, stepSize) = (Float8(repeating: k.clip), Float8(repeating: k.decay), Float8(repeating: k.stepSize))
-    let (root, epsilon) = (Float8(repeating: k.rootCorrection2), Float8(repeating: k.epsilon))
-    var i = range.lowerBound
-    while i + 8 <= range.upperBound {
-        let gi = VectorMath.load(g + i) * clip
-        let mi = b1 * VectorMath.load(m + i) + oneMinusB1 * gi
-        let vi = b2 * VectorMath.load(v + i) + oneMinusB2 * gi * gi
-        VectorMath.store(mi, m + i)
-        VectorMath.store(vi, v + i)
-        VectorMath.store(VectorMath.load(theta + i) * decay - stepSize * mi / (vi.squareRoot() / root + epsilon), theta + i)
-        i += 8
-    }
-    if i < range.upperBound { adamWUpdatePlain(theta, g, m, v, range: i..<range.upperBound, k) }
 }

@@ -1,0 +1,23 @@
+// Element loops that Swift cannot vectorise on Linux, written in C for clang to vectorise.
+//
+// Swift's Float.squareRoot() goes through a C shim that calls libm's sqrtf, which on Linux may set
+// errno, so neither a scalar nor a SIMD8 square root becomes the vector instruction: an eight-wide
+// AdamW update made eight calls to sqrtf per group and took 10% of a small model's training step.
+// Compiled with -fno-math-errno the same loop is vsqrtps. It is also compiled with
+// -ffp-contract=off, so a * b + c is never fused into one rounding: every element is computed with
+// the operations the Swift reference loop writes, in its order, and each of them (including sqrt and
+// division) is correctly rounded, so the results are the same bit for bit at any vector width
+// (tested against the Swift loop in AdamWTests).
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+/// One AdamW step on n elements (see Training/AdamW.swift for the formula and its order):
+///   g' = g * clip;  m = b1 m + (1 - b1) g';  v = b2 v + ((1 - b2) g') g'
+///   theta = theta * decay - stepSize * m / (sqrt(v) / rootCorrection2 + epsilon)
+void genecoding_adamw_update_f32(float *theta, const float *g, float *m, float *v, size_t n,
+                                 float b1, float b2, float clip, float epsilon, float stepSize,
+                                 float rootCorrection2, float decay);
+
+#endif
