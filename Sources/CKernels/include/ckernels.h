@@ -20,4 +20,8 @@ void genecoding_adamw_update_f32(float *theta, const float *g, float *m, float *
                                  float b1, float b2, float clip, float epsilon, float stepSize,
                                  float rootCorrection2, float decay);
 
+/// OpenBLAS's name for the kernels it runs ("SkylakeX", "Haswell", ...). See blascore.c for how the
+/// project chooses them.
+const char *genecoding_blas_core(void);
+
 #endif

@@ -101,6 +101,21 @@ struct SelfAttention<S: Scalar> {
         causal ? Swift.min(validLength, i + 1) : validLength
     }
 
+    /// One per-(b, h) product, C = α op(A) op(B): our small-matrix loops for the short sequences the
+    /// chapters train (SmallProducts.swift), BLAS for long ones.
+    @inline(__always)
+    private func product(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: S,
+                         a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
+                         c: UnsafeMutablePointer<S>, ldc: Int, tokens t: Int) {
+        if usesSmallProducts(tokens: t, headSize: headSize) {
+            smallProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                         a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+        } else {
+            S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                   a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
+        }
+    }
+
     // MARK: forward
 
     /// x [B*T, C] -> y [B*T, C], or y [B, C] for the rows `queries` selects.
@@ -130,8 +145,8 @@ struct SelfAttention<S: Scalar> {
                 let (queryOffset, keyOffset) = (bi * r * c + hi * d, bi * t * c + hi * d)
                 let sbh = pp + item * r * t
                 // S = Q Kᵀ / √D
-                S.gemm(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: scale,
-                       a: pq + queryOffset, lda: c, b: pk + keyOffset, ldb: c, beta: 0, c: sbh, ldc: t)
+                product(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: scale,
+                       a: pq + queryOffset, lda: c, b: pk + keyOffset, ldb: c, c: sbh, ldc: t, tokens: t)
                 // + ALiBi, mask, softmax by rows. Row i sees keys 0..<visible(i); the rest are masked.
                 let valid = layout.lengths[bi]
                 let slope = alibi ? slopes[hi] : 0
@@ -148,8 +163,8 @@ struct SelfAttention<S: Scalar> {
                     }
                 }
                 // O = P̃ V
-                S.gemm(transposeA: false, transposeB: false, m: r, n: d, k: t, alpha: 1,
-                       a: pd + item * r * t, lda: t, b: pv + keyOffset, ldb: c, beta: 0, c: po + queryOffset, ldc: c)
+                product(transposeA: false, transposeB: false, m: r, n: d, k: t, alpha: 1,
+                       a: pd + item * r * t, lda: t, b: pv + keyOffset, ldb: c, c: po + queryOffset, ldc: c, tokens: t)
             }
         }
         let y = output.forward(context)
@@ -182,10 +197,10 @@ struct SelfAttention<S: Scalar> {
                 let (queryOffset, keyOffset) = (bi * r * c + hi * d, bi * t * c + hi * d)
                 let pbh = pp + item * r * t, dbh = pd + item * r * t
                 // O = P̃ V  =>  dV = P̃ᵀ dO,  dP̃ = dO Vᵀ
-                S.gemm(transposeA: true, transposeB: false, m: t, n: d, k: r, alpha: 1,
-                       a: dbh, lda: t, b: pdo + queryOffset, ldb: c, beta: 0, c: pdv + keyOffset, ldc: c)
-                S.gemm(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: 1,
-                       a: pdo + queryOffset, lda: c, b: pv + keyOffset, ldb: c, beta: 0, c: dP.pointer, ldc: t)
+                product(transposeA: true, transposeB: false, m: t, n: d, k: r, alpha: 1,
+                       a: dbh, lda: t, b: pdo + queryOffset, ldb: c, c: pdv + keyOffset, ldc: c, tokens: t)
+                product(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: 1,
+                       a: pdo + queryOffset, lda: c, b: pv + keyOffset, ldb: c, c: dP.pointer, ldc: t, tokens: t)
                 // P̃ = P ⊙ mask  =>  dP = dP̃ ⊙ mask. The mask is read off P̃: where P̃ = 0 either the
                 // element was dropped, or P = 0 and dS below is 0 whatever dP is.
                 // P = softmax(S)  =>  dS = P ⊙ (dP - Σⱼ dP ⊙ P). Masked entries have P = 0, so dS = 0
@@ -195,10 +210,10 @@ struct SelfAttention<S: Scalar> {
                     softmaxBackwardRow(probabilities: pbh + row * t, gradient: dP.pointer + row * t, count: t)
                 }
                 // S = Q Kᵀ / √D  =>  dQ = dS K / √D,  dK = dSᵀ Q / √D
-                S.gemm(transposeA: false, transposeB: false, m: r, n: d, k: t, alpha: scale,
-                       a: dP.pointer, lda: t, b: pk + keyOffset, ldb: c, beta: 0, c: pdq + queryOffset, ldc: c)
-                S.gemm(transposeA: true, transposeB: false, m: t, n: d, k: r, alpha: scale,
-                       a: dP.pointer, lda: t, b: pq + queryOffset, ldb: c, beta: 0, c: pdk + keyOffset, ldc: c)
+                product(transposeA: false, transposeB: false, m: r, n: d, k: t, alpha: scale,
+                       a: dP.pointer, lda: t, b: pk + keyOffset, ldb: c, c: pdq + queryOffset, ldc: c, tokens: t)
+                product(transposeA: true, transposeB: false, m: t, n: d, k: r, alpha: scale,
+                       a: dP.pointer, lda: t, b: pq + queryOffset, ldb: c, c: pdk + keyOffset, ldc: c, tokens: t)
             }
         }
         // Q, K <- rotate(Q), rotate(K)  =>  the gradients rotate back

@@ -6,6 +6,7 @@
 // a width-128 training step) while our workers run the elementwise loops, and the two pools fight
 // over 2 cores. The many small per-(batch, head) attention products are split across the same
 // workers. Work is split into fixed contiguous blocks, so results do not depend on scheduling.
+import CKernels
 import COpenBLAS
 import Dispatch
 
@@ -25,6 +26,10 @@ public enum ComputeThreads {
         openblas_set_num_threads(1)
         keepFreedMemory()
     }
+
+    /// The OpenBLAS kernels this process runs ("SkylakeX", "Haswell", ...): they decide the rounding of
+    /// every matrix product, so every result records them. CKernels/blascore.c says how they are chosen.
+    public static var blasKernels: String { String(cString: genecoding_blas_core()) }
 
     /// A training step frees and reallocates the same large activation buffers. By default glibc
     /// maps each large block afresh and returns it on free, so every step pays the kernel to fault
