@@ -50,16 +50,17 @@ public struct PretrainingOutcome: Codable, Hashable, Sendable {
     public var tokensPerSecond: Double
 }
 
-public final class Pretrainer {
+public final class Pretrainer: TrainingObjective {
     public let model: MaskedLanguageModel<Float>
     public let settings: PretrainingSettings
     public let seed: UInt64
-    public let lossCurveStride: Int
     /// The training corpus, without the sequences that hold no ordinary token (nothing to predict).
     let corpus: [[Int32]]
     /// The held-out corpus, corrupted once, in batches.
     let heldOut: [MaskedBatch]
     public let frequencyBaselineAccuracy: Double
+    let loop: TrainingLoop
+    public var lossCurveStride: Int { loop.lossCurveStride }
 
     /// `corpus` and `heldOut` are `[CLS] ids [SEP]` sequences, as Trainer's splits.
     public init(model: MaskedLanguageModel<Float>, settings: PretrainingSettings, seed: UInt64,
@@ -74,7 +75,8 @@ public final class Pretrainer {
         heldOut = Self.corrupt(heldOutSequences.filter(hasOrdinary), vocabularySize: model.vocabularySize,
                                probability: settings.maskProbability, batchSize: evaluationBatchSize)
         guard !heldOut.isEmpty else { throw TrainingError.emptySplit("held-out pretraining") }
-        lossCurveStride = Swift.max(1, Trainer.stepsPerEpoch(self.corpus.count, settings.batchSize) * settings.epochs / 500)
+        loop = TrainingLoop(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
+                            examples: self.corpus.count)
         // The most frequent ordinary token of the training corpus, and how often it is the answer.
         var counts: [Int32: Int] = [:]
         for s in self.corpus { for id in s where id >= first { counts[id, default: 0] += 1 } }
@@ -114,63 +116,42 @@ public final class Pretrainer {
         return indices
     }
 
+    // MARK: the objective
+
+    var parameters: ParameterStore<Float> { model.parameters }
+    var exampleCount: Int { corpus.count }
+
+    /// Masked-token cross-entropy of a batch, corrupted and dropped out by keys of the step.
+    func loss(_ indices: ArraySlice<Int>, step: Int) -> (loss: Double, weight: Int, tokens: Int, backward: () -> Void) {
+        let batch = TokenBatch(sequences: indices.map { corpus[$0] }, labels: indices.map { _ in 0 })
+        let masked = TokenMasking.mask(batch, vocabularySize: model.vocabularySize,
+                                       probability: settings.maskProbability, seed: seed, step: step)
+        let pass = model.forward(masked, dropoutKey: RandomSource.derive(RandomSource.derive(seed, 0x9E7A), UInt64(step)))
+        let (loss, dz) = model.loss(pass)
+        return (loss, masked.rows.count, batch.tokenCount, { self.model.backward(pass, logitGradient: dz) })
+    }
+
+    /// Scores the held-out corpus. Pretraining keeps its last epoch: bestParameters follows the
+    /// parameters, so that a checkpoint writer made for Trainer's state finds every tensor it expects.
+    func finishEpoch(_ epoch: Int, meanLoss: Double, state current: inout TrainerState<Float>) {
+        let scores = evaluate()
+        current.pretrainingEpochs = (current.pretrainingEpochs ?? [])
+            + [PretrainingEpoch(epoch: epoch, step: current.step, trainLoss: meanLoss,
+                                heldOutLoss: scores.loss, heldOutAccuracy: scores.accuracy)]
+        current.bestParameters = snapshot()
+        current.bestEpoch = epoch
+    }
+
+    // MARK: pretraining
+
     /// Pretrains from scratch, or from `state` when resuming. `checkpoint` is called after every epoch.
     public func run(resumingFrom state: TrainerState<Float>? = nil,
                     progress: ((TrainingProgress) -> Void)? = nil,
                     checkpoint: ((TrainerState<Float>) throws -> Void)? = nil) throws -> PretrainingOutcome {
-        let parameters = model.parameters
-        let optimizer = AdamW(parameters, settings: settings.optimizer)
-        let schedule = LearningRateSchedule(peak: settings.optimizer.learningRate, totalSteps: totalSteps,
-                                            warmupFraction: settings.optimizer.warmupFraction)
-        // bestParameters is kept equal to the parameters (pretraining keeps its last epoch), so that
-        // a checkpoint writer made for Trainer's state finds every tensor it expects.
-        var current = state ?? TrainerState(epochsDone: 0, step: 0, parameters: [:], moments: [], bestParameters: [:],
-                                            bestEpoch: 0, bestDevMCC: -.infinity, evaluations: [], lossCurve: [],
-                                            trainingSeconds: 0, trainedTokens: 0, pretrainingEpochs: [])
-        if let state {
-            restore(state.parameters)
-            // Copies: the optimiser updates its moments in place, and the caller's state must stay as saved.
-            optimizer.restore(step: state.step, moments: state.moments.map { ($0.m.copy(), $0.v.copy()) })
-        }
-        let dropoutKey = RandomSource.derive(seed, 0x9E7A)
-        var tokensThisCall = 0
-        for epoch in stride(from: current.epochsDone + 1, through: settings.epochs, by: 1) {
-            let started = Date()
-            var epochLoss = 0.0, epochMasked = 0, epochTokens = 0
-            let order = order(epoch: epoch)
-            for batchStart in stride(from: 0, to: order.count, by: settings.batchSize) {
-                let indices = order[batchStart..<Swift.min(batchStart + settings.batchSize, order.count)]
-                let batch = TokenBatch(sequences: indices.map { corpus[$0] }, labels: indices.map { _ in 0 })
-                let masked = TokenMasking.mask(batch, vocabularySize: model.vocabularySize,
-                                               probability: settings.maskProbability, seed: seed, step: current.step)
-                let pass = model.forward(masked, dropoutKey: RandomSource.derive(dropoutKey, UInt64(current.step)))
-                let (loss, dz) = model.loss(pass)
-                guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: current.step, epoch: epoch, loss: loss) }
-                parameters.zeroGradients()
-                model.backward(pass, logitGradient: dz)
-                optimizer.update(parameters, learningRate: schedule.rate(at: current.step))
-                if current.step % lossCurveStride == 0 { current.lossCurve.append(loss) }
-                current.step += 1
-                epochLoss += loss * Double(masked.rows.count)
-                epochMasked += masked.rows.count
-                epochTokens += batch.tokenCount
-                tokensThisCall += batch.tokenCount
-                progress?(TrainingProgress(epoch: epoch, epochs: settings.epochs, step: current.step, totalSteps: totalSteps,
-                                           loss: loss, tokens: tokensThisCall))
-            }
-            current.trainingSeconds += Date().timeIntervalSince(started)
-            current.trainedTokens += epochTokens
-            let scores = evaluate()
-            current.pretrainingEpochs = (current.pretrainingEpochs ?? [])
-                + [PretrainingEpoch(epoch: epoch, step: current.step, trainLoss: epochLoss / Double(epochMasked),
-                                    heldOutLoss: scores.loss, heldOutAccuracy: scores.accuracy)]
-            current.epochsDone = epoch
-            current.parameters = snapshot()
-            current.bestParameters = current.parameters
-            current.bestEpoch = epoch
-            current.moments = optimizer.moments.map { ($0.m.copy(), $0.v.copy()) }
-            try checkpoint?(current)
-        }
+        let initial = TrainerState<Float>(epochsDone: 0, step: 0, parameters: [:], moments: [], bestParameters: [:],
+                                          bestEpoch: 0, bestDevMCC: -.infinity, evaluations: [], lossCurve: [],
+                                          trainingSeconds: 0, trainedTokens: 0, pretrainingEpochs: [])
+        let current = try loop.run(self, resumingFrom: state, initial: initial, progress: progress, checkpoint: checkpoint)
         return PretrainingOutcome(epochs: current.pretrainingEpochs ?? [], frequencyBaselineAccuracy: frequencyBaselineAccuracy,
                                   lossCurve: current.lossCurve, lossCurveStride: lossCurveStride, steps: current.step,
                                   trainingSeconds: current.trainingSeconds,

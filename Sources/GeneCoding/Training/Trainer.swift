@@ -64,6 +64,8 @@ public struct TrainingOutcome: Codable, Hashable, Sendable {
     public var trainingSeconds: Double
     /// Real (unpadded) training tokens per second of training time.
     public var tokensPerSecond: Double
+    /// The class predicted for each test example (`Predictions`' encoding; nil before engine-5).
+    public var testPredictions: String? = nil
 }
 
 public enum TrainingError: Error, CustomStringConvertible {
@@ -108,12 +110,13 @@ public struct TrainingProgress: Sendable {
     public var tokens: Int
 }
 
-public final class Trainer {
+public final class Trainer: TrainingObjective {
     public let model: TransformerClassifier<Float>
     public let settings: TrainingSettings
     public let seed: UInt64
-    public let lossCurveStride: Int
     let train: EncodedSplit, dev: EncodedSplit, test: EncodedSplit
+    let loop: TrainingLoop
+    private let trainSample: EncodedSplit
 
     public init(model: TransformerClassifier<Float>, settings: TrainingSettings, seed: UInt64,
                 train: EncodedSplit, dev: EncodedSplit, test: EncodedSplit) throws {
@@ -126,13 +129,19 @@ public final class Trainer {
         self.train = train
         self.dev = dev
         self.test = test
-        let steps = Self.stepsPerEpoch(train.count, settings.batchSize) * settings.epochs
-        lossCurveStride = Swift.max(1, steps / 500)
+        trainSample = train.prefix(settings.trainScoreSample)
+        loop = TrainingLoop(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer, examples: train.count)
     }
 
-    static func stepsPerEpoch(_ examples: Int, _ batchSize: Int) -> Int { (examples + batchSize - 1) / batchSize }
+    static func stepsPerEpoch(_ examples: Int, _ batchSize: Int) -> Int { TrainingLoop.stepsPerEpoch(examples, batchSize) }
     public var stepsPerEpoch: Int { Self.stepsPerEpoch(train.count, settings.batchSize) }
     public var totalSteps: Int { stepsPerEpoch * settings.epochs }
+    public var lossCurveStride: Int { loop.lossCurveStride }
+
+    // MARK: the objective
+
+    var parameters: ParameterStore<Float> { model.parameters }
+    var exampleCount: Int { train.count }
 
     /// The order of training examples in an epoch: a permutation fixed by (seed, epoch).
     func order(epoch: Int) -> [Int] {
@@ -142,61 +151,39 @@ public final class Trainer {
         return indices
     }
 
+    /// Cross-entropy of a batch of training examples; dropout masks keyed by the step.
+    func loss(_ indices: ArraySlice<Int>, step: Int) -> (loss: Double, weight: Int, tokens: Int, backward: () -> Void) {
+        let batch = TokenBatch(sequences: indices.map { train.sequences[$0] }, labels: indices.map { train.labels[$0] })
+        let pass = model.forward(batch, dropoutKey: RandomSource.derive(seed, 0xD809 &+ UInt64(step)))
+        let (loss, dz) = model.loss(pass)
+        return (loss, batch.size, batch.tokenCount, { self.model.backward(pass, logitGradient: dz) })
+    }
+
+    /// Scores dev (and a fixed sample of train, for the overfitting curves) and keeps the parameters
+    /// of the best dev MCC so far.
+    func finishEpoch(_ epoch: Int, meanLoss: Double, state current: inout TrainerState<Float>) {
+        let devResult = evaluate(dev)
+        let trainResult = evaluate(trainSample)
+        current.evaluations.append(Evaluation(epoch: epoch, step: current.step, trainLoss: meanLoss,
+                                              trainScores: trainResult.scores, devLoss: devResult.loss,
+                                              devScores: devResult.scores))
+        if devResult.scores.mcc > current.bestDevMCC {
+            current.bestDevMCC = devResult.scores.mcc
+            current.bestEpoch = epoch
+            current.bestParameters = snapshot()
+        }
+    }
+
+    // MARK: training
+
     /// Trains from scratch, or from `state` when resuming. `checkpoint` is called after every epoch.
     public func run(resumingFrom state: TrainerState<Float>? = nil,
                     progress: ((TrainingProgress) -> Void)? = nil,
                     checkpoint: ((TrainerState<Float>) throws -> Void)? = nil) throws -> TrainingOutcome {
-        let optimizer = AdamW(model.parameters, settings: settings.optimizer)
-        let schedule = LearningRateSchedule(peak: settings.optimizer.learningRate, totalSteps: totalSteps,
-                                            warmupFraction: settings.optimizer.warmupFraction)
-        var current = state ?? TrainerState(epochsDone: 0, step: 0, parameters: [:], moments: [], bestParameters: snapshot(),
-                                            bestEpoch: 0, bestDevMCC: -.infinity, evaluations: [], lossCurve: [],
-                                            trainingSeconds: 0, trainedTokens: 0)
-        if let state {
-            restore(state.parameters)
-            optimizer.restore(step: state.step, moments: state.moments)
-        }
-        let trainSample = train.prefix(settings.trainScoreSample)
-        var tokensThisCall = 0
-        for epoch in stride(from: current.epochsDone + 1, through: settings.epochs, by: 1) {
-            let started = Date()
-            var epochLoss = 0.0, epochTokens = 0
-            let order = order(epoch: epoch)
-            for batchStart in stride(from: 0, to: order.count, by: settings.batchSize) {
-                let indices = order[batchStart..<Swift.min(batchStart + settings.batchSize, order.count)]
-                let batch = TokenBatch(sequences: indices.map { train.sequences[$0] }, labels: indices.map { train.labels[$0] })
-                let pass = model.forward(batch, dropoutKey: RandomSource.derive(seed, 0xD809 &+ UInt64(current.step)))
-                let (loss, dz) = model.loss(pass)
-                guard loss.isFinite else { throw TrainingError.nonFiniteLoss(step: current.step, epoch: epoch, loss: loss) }
-                model.parameters.zeroGradients()
-                model.backward(pass, logitGradient: dz)
-                optimizer.update(model.parameters, learningRate: schedule.rate(at: current.step))
-                if current.step % lossCurveStride == 0 { current.lossCurve.append(loss) }
-                current.step += 1
-                epochLoss += loss * Double(batch.size)
-                epochTokens += batch.tokenCount
-                tokensThisCall += batch.tokenCount
-                progress?(TrainingProgress(epoch: epoch, epochs: settings.epochs, step: current.step, totalSteps: totalSteps,
-                                           loss: loss, tokens: tokensThisCall))
-            }
-            current.trainingSeconds += Date().timeIntervalSince(started)
-            current.trainedTokens += epochTokens
-            // Evaluate on dev (and on a fixed sample of train, for the overfitting curves).
-            let devResult = evaluate(dev)
-            let trainResult = evaluate(trainSample)
-            current.evaluations.append(Evaluation(epoch: epoch, step: current.step, trainLoss: epochLoss / Double(train.count),
-                                                  trainScores: trainResult.scores, devLoss: devResult.loss,
-                                                  devScores: devResult.scores))
-            if devResult.scores.mcc > current.bestDevMCC {
-                current.bestDevMCC = devResult.scores.mcc
-                current.bestEpoch = epoch
-                current.bestParameters = snapshot()
-            }
-            current.epochsDone = epoch
-            current.parameters = snapshot()
-            current.moments = optimizer.moments.map { ($0.m.copy(), $0.v.copy()) }
-            try checkpoint?(current)
-        }
+        let initial = TrainerState<Float>(epochsDone: 0, step: 0, parameters: [:], moments: [], bestParameters: snapshot(),
+                                          bestEpoch: 0, bestDevMCC: -.infinity, evaluations: [], lossCurve: [],
+                                          trainingSeconds: 0, trainedTokens: 0)
+        let current = try loop.run(self, resumingFrom: state, initial: initial, progress: progress, checkpoint: checkpoint)
         // The GUE protocol: test scores of the best-on-dev parameters.
         restore(current.bestParameters)
         let testResult = evaluate(test)
@@ -205,7 +192,8 @@ public final class Trainer {
                                testLoss: testResult.loss, evaluations: current.evaluations, lossCurve: current.lossCurve,
                                lossCurveStride: lossCurveStride, steps: current.step,
                                trainingSeconds: current.trainingSeconds,
-                               tokensPerSecond: Double(current.trainedTokens) / Swift.max(current.trainingSeconds, 1e-9))
+                               tokensPerSecond: Double(current.trainedTokens) / Swift.max(current.trainingSeconds, 1e-9),
+                               testPredictions: Predictions.encode(testResult.predictions))
     }
 
     /// Loss and scores of the current parameters on a split, without dropout.
