@@ -8,11 +8,15 @@
 // would on another test set, and what the models share cancels in their difference.
 //
 // Speed: a chapter makes hundreds of comparisons, each 1,000 resamples of up to ~6,000 examples
-// for 6–10 runs. A resample is kept as how many times each example was drawn (its weight w_i), and
-// MCC needs only n, the true-class counts t_k = Σ w_i [y_i = k] (shared by all runs of the
-// resample), and per run the predicted-class counts p_k and the correct count c. So one resample
-// costs n draws plus one pass over the examples per run, in integers, with no allocation;
-// the Double arithmetic is ConfusionMatrix's own formula on those counts.
+// for 6–10 runs. MCC needs only n, the true-class counts t_k (shared by all runs of a resample), and
+// per run the predicted-class counts p_k and the correct count c. Each of these is a sum over
+// examples of something that depends only on the example's *pattern*, its label together with every
+// run's prediction for it, and runs mostly agree, so a test set of thousands of examples has a few
+// dozen patterns (at most K^(runs+1), never more than n). A resample is therefore kept as how many
+// times each pattern was drawn (its weight w), and
+//     t_k = Σ_patterns w [label = k],   p_k = Σ_patterns w [prediction_r = k],   c = Σ_patterns w [prediction_r = label].
+// One resample costs n draws plus, per run, one pass over the patterns, in integers, with no
+// allocation; the Double arithmetic is ConfusionMatrix's own formula on those counts.
 //
 // Determinism: the draws come from one RandomSource seeded by the caller, consumed in a fixed order,
 // and bounded by Lemire's multiply-shift with rejection (Lemire 2019, "Fast random integer generation
@@ -21,7 +25,8 @@
 // machine and thread count. `referenceResampledMCC` does the same the plain way (list the drawn
 // indices, build a ConfusionMatrix per run) and the tests hold the two equal bit for bit.
 
-/// Class labels mapped onto 0..<classCount, and each run's predictions with them.
+/// Class labels mapped onto 0..<classCount, each run's predictions with them, and the examples'
+/// patterns.
 struct TestSetBootstrap: Sendable {
     let exampleCount: Int
     let classCount: Int
@@ -29,6 +34,12 @@ struct TestSetBootstrap: Sendable {
     let labels: [Int32]
     /// predictions[run][example], 0..<classCount.
     let predictions: [[Int32]]
+    /// Which pattern (label and every run's prediction) each example has: 0..<patternCount.
+    let patternOfExample: [Int32]
+    /// Per pattern: its label, and per run its prediction and whether that is right (1) or not (0).
+    let patternLabel: [Int32]
+    let patternPrediction: [[Int32]]
+    let patternCorrect: [[Int32]]
 
     /// `labels` and every run's predictions must have the same length (checked by the caller).
     /// Classes may be any integers: only equality matters to MCC, and a class that occurs in no label
@@ -48,33 +59,58 @@ struct TestSetBootstrap: Sendable {
             dense = { index[$0]! }
             classCount = classes.count
         }
+        let labels = labels.map(dense), predictions = predictions.map { $0.map(dense) }
         self.exampleCount = labels.count
         self.classCount = classCount
-        self.labels = labels.map(dense)
-        self.predictions = predictions.map { $0.map(dense) }
+        self.labels = labels
+        self.predictions = predictions
+
+        // Number the patterns in order of first appearance.
+        var patternIndex: [[Int32]: Int32] = [:]
+        var patternOfExample = [Int32](repeating: 0, count: labels.count)
+        var patternLabel: [Int32] = [], patternPrediction = [[Int32]](repeating: [], count: predictions.count)
+        for i in labels.indices {
+            let pattern = [labels[i]] + predictions.map { $0[i] }
+            if let known = patternIndex[pattern] {
+                patternOfExample[i] = known
+                continue
+            }
+            let new = Int32(patternLabel.count)
+            patternIndex[pattern] = new
+            patternOfExample[i] = new
+            patternLabel.append(labels[i])
+            for r in predictions.indices { patternPrediction[r].append(predictions[r][i]) }
+        }
+        self.patternOfExample = patternOfExample
+        self.patternLabel = patternLabel
+        self.patternPrediction = patternPrediction
+        self.patternCorrect = patternPrediction.map { run in zip(run, patternLabel).map { $0 == $1 ? 1 : 0 } }
     }
 
     var runCount: Int { predictions.count }
+    var patternCount: Int { patternLabel.count }
 
     /// MCC of every run on each of `resamples` resamples: element [b · runCount + r] is run r's MCC
     /// on resample b.
     func resampledMCC(resamples: Int, seed: UInt64) -> [Double] {
-        let n = exampleCount, runs = runCount
+        let n = exampleCount, runs = runCount, patterns = patternCount
         var scores = [Double](repeating: 0, count: resamples * runs)
         var draws = ResampleDraws(seed: seed, exampleCount: n)
-        var weights = [Int](repeating: 0, count: n)                 // times each example was drawn
+        var weights = [Int](repeating: 0, count: patterns)            // times each pattern was drawn
         var truthCounts = [Int](repeating: 0, count: classCount)      // t_k on this resample
         var predictionCounts = [Int](repeating: 0, count: classCount) // p_k of one run on it
         for b in 0..<resamples {
             weights.withUnsafeMutableBufferPointer { w in
                 w.update(repeating: 0)
-                for _ in 0..<n { w[draws.next()] += 1 }
+                patternOfExample.withUnsafeBufferPointer { pattern in
+                    for _ in 0..<n { w[Int(pattern[draws.next()])] += 1 }
+                }
             }
             truthCounts.withUnsafeMutableBufferPointer { t in
                 t.update(repeating: 0)
                 weights.withUnsafeBufferPointer { w in
-                    labels.withUnsafeBufferPointer { y in
-                        for i in 0..<n { t[Int(y[i])] += w[i] }
+                    patternLabel.withUnsafeBufferPointer { y in
+                        for q in 0..<patterns { t[Int(y[q])] += w[q] }
                     }
                 }
             }
@@ -83,12 +119,11 @@ struct TestSetBootstrap: Sendable {
                 predictionCounts.withUnsafeMutableBufferPointer { p in
                     p.update(repeating: 0)
                     weights.withUnsafeBufferPointer { w in
-                        labels.withUnsafeBufferPointer { y in
-                            predictions[r].withUnsafeBufferPointer { yHat in
-                                for i in 0..<n {
-                                    let predicted = yHat[i]
-                                    p[Int(predicted)] += w[i]
-                                    correct += predicted == y[i] ? w[i] : 0
+                        patternPrediction[r].withUnsafeBufferPointer { yHat in
+                            patternCorrect[r].withUnsafeBufferPointer { right in
+                                for q in 0..<patterns {
+                                    p[Int(yHat[q])] += w[q]
+                                    correct += Int(right[q]) * w[q]
                                 }
                             }
                         }

@@ -76,15 +76,28 @@ public enum StudentT {
     static func lowerTail(_ t: Double, _ nu: Double) -> Double {
         if nu == .infinity { return 0.5 * Double.erfc(-t / 2.0.squareRoot()) }
         if t == 0 { return 0.5 }
-        let u = t * t / nu                                   // t²/ν; +∞ when t is beyond any scale
-        if nu >= hillFrom { return hillLowerTail(logOnePlusU: Double.log(onePlus: u), nu) }
-        if u == .infinity { return 0 }
+        if t == -.infinity { return 0 }
+        let u = squaredRatio(t, nu)
+        if nu >= hillFrom { return hillLowerTail(logOnePlusU: logOnePlus(u), nu) }
         // x = ν/(ν + t²) = 1/(1 + u) and 1 − x = u/(1 + u), each with its logarithm taken exactly.
-        let x = 1 / (1 + u), y = u / (1 + u)
-        let logX = -Double.log(onePlus: u)
-        let logY = u > 1 ? -Double.log(onePlus: 1 / u) : Double.log(u) - Double.log(onePlus: u)
-        return 0.5 * regularizedIncompleteBeta(a: nu / 2, b: 0.5, x: x, y: y, logX: logX, logY: logY,
+        let x = u.value.isFinite ? 1 / (1 + u.value) : Double.exp(-u.logarithm)
+        let y = u.value.isFinite ? u.value / (1 + u.value) : 1
+        let logY = u.value > 1 ? -Double.log(onePlus: 1 / u.value) : u.logarithm - Double.log(onePlus: u.value)
+        return 0.5 * regularizedIncompleteBeta(a: nu / 2, b: 0.5, x: x, y: y, logX: -logOnePlus(u), logY: logY,
                                                logBeta: logBetaHalf(nu / 2))
+    }
+
+    /// u = t²/ν with its logarithm, which stays finite where u itself overflows (a heavy-tailed t with
+    /// ν ≪ 1 reaches its far quantiles only beyond 10¹⁵⁴).
+    static func squaredRatio(_ t: Double, _ nu: Double) -> (value: Double, logarithm: Double) {
+        let logarithm = 2 * Double.log(abs(t)) - Double.log(nu)
+        let value = t * t / nu
+        return (value.isFinite ? value : Double.exp(logarithm), logarithm)
+    }
+
+    /// log(1 + u), which is log u to double precision once u overflows.
+    static func logOnePlus(_ u: (value: Double, logarithm: Double)) -> Double {
+        u.value.isFinite ? Double.log(onePlus: u.value) : u.logarithm
     }
 
     /// From this ν on, the lower tail is Hill's asymptotic form rather than the continued fraction.
@@ -94,6 +107,7 @@ public enum StudentT {
     static func hillLowerTail(logOnePlusU: Double, _ nu: Double) -> Double {
         let a = nu - 0.5, b = 48 * a * a
         let y = a * logOnePlusU
+        if y > 1e6 { return 0 }                 // z > 1000: Φ(−z) is far below the smallest Double
         let z = (((((-0.4 * y - 3.3) * y - 24) * y - 85.5) / (0.8 * y * y + 100 + b) + y + 3) / b + 1) * y.squareRoot()
         return 0.5 * Double.erfc(z / 2.0.squareRoot())
     }
@@ -101,7 +115,7 @@ public enum StudentT {
     /// log f(t) = −log B(ν/2, ½) − ½ log ν − (ν+1)/2 · log1p(t²/ν); the normal's for ν = ∞.
     static func logDensity(_ t: Double, _ nu: Double) -> Double {
         if nu == .infinity { return -0.5 * t * t - 0.5 * Double.log(2 * Double.pi) }
-        return -logBetaHalf(nu / 2) - 0.5 * Double.log(nu) - (nu + 1) / 2 * Double.log(onePlus: t * t / nu)
+        return -logBetaHalf(nu / 2) - 0.5 * Double.log(nu) - (nu + 1) / 2 * logOnePlus(squaredRatio(t, nu))
     }
 
     // MARK: The regularised incomplete beta function
@@ -110,8 +124,8 @@ public enum StudentT {
     /// them without cancellation.
     static func regularizedIncompleteBeta(a: Double, b: Double, x: Double, y: Double,
                                           logX: Double, logY: Double, logBeta: Double) -> Double {
-        if x <= 0 { return 0 }
-        if y <= 0 { return 1 }
+        if logX == -.infinity { return 0 }
+        if logY == -.infinity { return 1 }
         // x^a (1−x)^b / B(a, b), the factor both branches share.
         let front = Double.exp(a * logX + b * logY - logBeta)
         if x < (a + 1) / (a + b + 2) {

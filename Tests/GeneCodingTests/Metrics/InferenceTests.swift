@@ -72,28 +72,53 @@ final class InferenceTests: XCTestCase {
 
     func testStudentTAgainstScipy() {
         XCTAssertEqual(fixture.studentT.map(\.df), [1, 1.5, 2, 3, 4.3, 10, 30, 1000, .infinity], "the fixture lost its grid of degrees of freedom")
+        XCTAssertTrue(fixture.studentTLargeDegrees.contains { $0.df < StudentT.hillFrom } && fixture.studentTLargeDegrees.contains { $0.df >= StudentT.hillFrom },
+                      "the fixture should hold degrees of freedom on both sides of the switch to Hill's form")
+        var worst: [String: Double] = [:]
+        func relative(_ actual: Double, _ expected: Double) -> Double { actual == expected ? 0 : abs(actual - expected) / abs(expected) }
         for c in fixture.studentT + fixture.studentTLargeDegrees {
             for (i, t) in c.t.enumerated() {
                 let what = "df \(c.df), t \(t)"
+                let cdf = StudentT.cdf(t, degreesOfFreedom: c.df), twoSided = StudentT.twoSidedPValue(t, degreesOfFreedom: c.df)
                 if c.cdf[i] == 0 {
-                    XCTAssertLessThan(StudentT.cdf(t, degreesOfFreedom: c.df), 1e-300, "cdf, \(what)")
+                    XCTAssertLessThan(cdf, 1e-300, "cdf, \(what)")
                 } else {
-                    assertClose(StudentT.cdf(t, degreesOfFreedom: c.df), c.cdf[i], relative: 1e-10, "cdf, \(what)")
+                    assertClose(cdf, c.cdf[i], relative: 1e-10, "cdf, \(what)")
+                    worst["cdf", default: 0] = max(worst["cdf", default: 0], relative(cdf, c.cdf[i]))
                 }
                 if c.twoSided[i] == 0 {
-                    XCTAssertLessThan(StudentT.twoSidedPValue(t, degreesOfFreedom: c.df), 1e-300, "two-sided p, \(what)")
+                    XCTAssertLessThan(twoSided, 1e-300, "two-sided p, \(what)")
                 } else {
-                    assertClose(StudentT.twoSidedPValue(t, degreesOfFreedom: c.df), c.twoSided[i], relative: 1e-10, "two-sided p, \(what)")
+                    assertClose(twoSided, c.twoSided[i], relative: 1e-10, "two-sided p, \(what)")
+                    worst["two-sided p", default: 0] = max(worst["two-sided p", default: 0], relative(twoSided, c.twoSided[i]))
                 }
                 if c.density[i] > 1e-300 {
-                    assertClose(StudentT.density(t, degreesOfFreedom: c.df), c.density[i], relative: 1e-10, "density, \(what)")
+                    let density = StudentT.density(t, degreesOfFreedom: c.df)
+                    assertClose(density, c.density[i], relative: 1e-10, "density, \(what)")
+                    worst["density", default: 0] = max(worst["density", default: 0], relative(density, c.density[i]))
                 }
             }
             for (i, p) in c.p.enumerated() {
-                assertClose(StudentT.quantile(p, degreesOfFreedom: c.df), c.quantile[i], relative: 1e-10, absolute: 1e-14,
-                            "quantile, df \(c.df), p \(p)")
+                let quantile = StudentT.quantile(p, degreesOfFreedom: c.df)
+                assertClose(quantile, c.quantile[i], relative: 1e-10, absolute: 1e-14, "quantile, df \(c.df), p \(p)")
+                if c.quantile[i] != 0 { worst["quantile", default: 0] = max(worst["quantile", default: 0], relative(quantile, c.quantile[i])) }
             }
         }
+        print("Student's t against scipy, worst relative error: " + worst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+    }
+
+    func testStudentTFinishesOnExtremeInputs() {
+        // Tiny degrees of freedom put quantiles beyond any Double: the answer is then infinite, not a hang.
+        XCTAssertEqual(StudentT.quantile(1e-300, degreesOfFreedom: 0.01), -.infinity)
+        XCTAssertEqual(StudentT.quantile(1 - 1e-16, degreesOfFreedom: 0.01), .infinity)
+        XCTAssertEqual(StudentT.quantile(1e-6, degreesOfFreedom: 0.2), -7.508285934582992e+27, accuracy: 1e-10 * 7.5e27)   // scipy's t.ppf
+        XCTAssertEqual(StudentT.cdf(-1e154, degreesOfFreedom: 0.01), 0.013995146034306571, accuracy: 1e-10 * 0.014)       // scipy's t.cdf
+        let farOut = StudentT.cdf(-1e300, degreesOfFreedom: 1e-5)        // (1e300)^(−1e-5) is still about 1
+        XCTAssertTrue(farOut > 0.1 && farOut <= 0.5, "\(farOut)")
+        XCTAssertEqual(StudentT.cdf(-1e300, degreesOfFreedom: 3), 0)
+        XCTAssertEqual(StudentT.cdf(1e300, degreesOfFreedom: 1e300), 1)
+        XCTAssertEqual(StudentT.quantile(0.975, degreesOfFreedom: 1e300), 1.959963984540054, accuracy: 1e-13)
+        XCTAssertEqual(StudentT.quantile(0.975, degreesOfFreedom: .greatestFiniteMagnitude), 1.959963984540054, accuracy: 1e-13)
     }
 
     func testStudentTKnownValues() {
@@ -429,6 +454,15 @@ final class InferenceTests: XCTestCase {
         let bootstrap = TestSetBootstrap(labels: c.labels, predictions: c.a + c.b)
         let fast = bootstrap.resampledMCC(resamples: 50, seed: 99), plain = bootstrap.referenceResampledMCC(resamples: 50, seed: 99)
         XCTAssertEqual(fast.map(\.bitPattern), plain.map(\.bitPattern))
+        XCTAssertLessThanOrEqual(bootstrap.patternCount, 729, "three classes, six runs: at most 3^7 patterns")
+        XCTAssertLessThan(bootstrap.patternCount, c.labels.count)
+        // Random guesses of five classes by eight runs: nearly every example is its own pattern.
+        var random = RandomSource(seed: 8)
+        let manyLabels = (0..<200).map { _ in Int(random.next() % 5) }
+        let manyRuns = (0..<8).map { _ in (0..<200).map { _ in Int(random.next() % 5) } }
+        let scattered = TestSetBootstrap(labels: manyLabels, predictions: manyRuns)
+        XCTAssertGreaterThan(scattered.patternCount, 190)
+        XCTAssertEqual(scattered.resampledMCC(resamples: 30, seed: 4).map(\.bitPattern), scattered.referenceResampledMCC(resamples: 30, seed: 4).map(\.bitPattern))
         let odd = TestSetBootstrap(labels: [-3, 7, 1_000_000, 7, -3, -3], predictions: [[-3, 7, 7, 7, 1_000_000, -3], [7, 7, -3, 1_000_000, -3, -3]])
         XCTAssertEqual(odd.classCount, 3)
         XCTAssertEqual(odd.resampledMCC(resamples: 40, seed: 5).map(\.bitPattern), odd.referenceResampledMCC(resamples: 40, seed: 5).map(\.bitPattern))
