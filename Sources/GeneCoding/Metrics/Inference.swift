@@ -136,12 +136,13 @@ public struct DifferenceEstimate: Codable, Sendable, Hashable {
     public var standardError: Double
     /// Satterthwaite's; +∞ when the seeds' part is zero or unknown (the normal is then used).
     public var degreesOfFreedom: Double
-    /// The 95% interval.
+    /// The interval at confidence `Inference.level`.
     public var lower: Double
     public var upper: Double
     /// Two-sided.
     public var pValue: Double
-    /// The smallest difference this design detects with 80% power at two-sided α = 0.05 (Bloom 1995).
+    /// The smallest difference this design detects with probability `Inference.power` in a two-sided
+    /// test at `Inference.significance` (Bloom 1995).
     public var detectable: Double
     public var seedStandardError: Double
     public var testStandardError: Double
@@ -154,16 +155,16 @@ public struct DifferenceEstimate: Codable, Sendable, Hashable {
     /// False when either cell lacks predictions: test-set sampling is then not in the error.
     public var testSamplingIncluded: Bool
 
-    /// The interval excludes 0 (equivalently p < 0.05).
+    /// The interval excludes 0 (equivalently, p is below `Inference.significance`).
     public var isClear: Bool { lower > 0 || upper < 0 }
 
-    /// "+0.043 [+0.012, +0.074]": the difference and its 95% interval, signed, 3 decimals.
+    /// "+0.043 [+0.012, +0.074]": the difference and its interval, signed, to the thousandth.
     public var text: String {
         "\(Inference.signed(difference)) [\(Inference.signed(lower)), \(Inference.signed(upper))]"
     }
 
     /// The sentence a report prints: "+0.043 [+0.012, +0.074], p = 0.0081", or, with no clear
-    /// difference, "no difference found (+0.004 [−0.031, +0.039], p = 0.81); the design could detect
+    /// difference, "no difference found (+0.004 [-0.031, +0.039], p = 0.81); the design could detect
     /// about 0.052", followed by what the error leaves out.
     public var summary: String {
         var sentence = isClear
@@ -175,7 +176,7 @@ public struct DifferenceEstimate: Codable, Sendable, Hashable {
     }
 }
 
-/// One cell's mean test MCC with its 95% interval, by the same recipe as a difference.
+/// One cell's mean test MCC with its interval, by the same recipe as a difference.
 public struct MeanEstimate: Codable, Sendable, Hashable {
     public var mean: Double
     public var standardError: Double
@@ -283,7 +284,7 @@ public enum Inference {
 
     // MARK: One cell
 
-    /// One cell's mean MCC and its 95% interval: SE² = s²/n + the bootstrap variance of the seeds'
+    /// One cell's mean MCC and its interval: SE² = s²/n + the bootstrap variance of the seeds'
     /// mean MCC, df by Satterthwaite as for a difference. nil when the cell has no finite value.
     public static func interval(of cell: CellSample, bootstrapSeed: UInt64 = bootstrapSeed,
                                 resamples: Int = bootstrapResamples) throws -> MeanEstimate? {
