@@ -86,7 +86,8 @@ enum ConfigFile {
         case .sinusoidal:
             return [
                 "formula": "PE[t, 2i] = sin(t / 10000^(2i / hidden_size)), PE[t, 2i + 1] = cos(t / 10000^(2i / hidden_size)), t = 0 at [CLS]",
-                "layout": "interleaved (sin at even channels, cos at odd), not sin and cos halves",
+                "layout": "interleaved",
+                "layout_details": "sin at even channels, cos at odd ones; not sin in the first half and cos in the second",
                 "token_embedding_scale": Double(Float(c.width).squareRoot()),
                 "applied": "e = word_embeddings[id] * sqrt(hidden_size) (in float32) + PE[t]; PE computed in float64, rounded to float32",
             ]
