@@ -39,6 +39,7 @@ struct Tokenize: ParsableCommand {
                 case let kmer as KmerTokenizer where kmer.hasHuggingFaceEquivalent: try kmer.write(to: URL(fileURLWithPath: save))
                 default: throw ValidationError("--save writes BPE and consecutive k-mer vocabularies; \(tok.name) has no tokenizer.json form")
                 }
+                if !ids && task == nil { return }
             }
             if ids {
                 var lineNumber = 0

@@ -155,6 +155,22 @@ enum Checkpoint {
     }
 }
 
+extension Checkpoint {
+    /// The weights of model.safetensors in `directory` under a configuration given by the caller:
+    /// for a config.json too old for `loadModel` (no "genecoding" block; ModelFolder derives it).
+    static func loadWeights(_ configuration: ModelConfiguration, from directory: URL) throws -> TransformerClassifier<Float> {
+        let model = try TransformerClassifier<Float>(configuration, seed: 0)
+        let weightsPath = directory.appendingPathComponent(modelFile).path
+        let file = try SafetensorsFile(contentsOf: weightsPath)
+        for p in model.parameters.all {
+            guard let e = file[p.name] else { throw InputError(file: weightsPath, "no tensor \(p.name)") }
+            guard e.shape == p.value.shape else { throw InputError(file: weightsPath, "\(p.name) has shape \(e.shape), expected \(p.value.shape)") }
+            e.values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: p.value.count) }
+        }
+        return model
+    }
+}
+
 /// A finished model as `train` leaves it: weights, configuration and, for BPE, its vocabulary.
 public struct StoredModel {
     public let model: TransformerClassifier<Float>

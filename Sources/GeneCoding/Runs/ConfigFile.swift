@@ -141,6 +141,8 @@ public struct ModelDescription: Sendable {
     public var tokenizer: String
     /// The layout version: 1 for a file written before ConfigFile.swift.
     public var format: Int
+    /// False for a file without the "genecoding" block (never written by this project).
+    public var hasProjectBlock: Bool
     /// A value the file did not hold, and where it came from instead.
     public struct Derived: Sendable, Hashable {
         public var field: String
@@ -213,6 +215,7 @@ public struct ModelDescription: Sendable {
         }
         self.configuration = configuration
         self.format = project["format"] as? Int ?? 1
+        self.hasProjectBlock = json["genecoding"] is [String: Any]
         self.derived = derived
     }
 }

@@ -48,7 +48,9 @@ public struct ModelFolder {
         }
         let record = Self.runRecord(weights: weightsURL)
         let config = try ModelDescription(contentsOf: configURL.path, runRecord: record)
-        model = try Checkpoint.loadModel(from: directory)
+        // Every folder ever written has the "genecoding" block loadModel reads; one without it
+        // (edited by hand) gets the configuration derived above.
+        model = config.hasProjectBlock ? try Checkpoint.loadModel(from: directory) : try Checkpoint.loadWeights(config.configuration, from: directory)
         var notes = config.derived.map { "\(configURL.path) has no \($0.field) (an older folder): using \($0.value), \($0.source)" }
 
         let tokenizerURL = directory.appendingPathComponent(Checkpoint.tokenizerFile)
