@@ -359,9 +359,9 @@ def read_sequences(path):
             elif line:
                 sequences[-1] += line
         return ids, sequences, None
-    if lines and lines[0] in ("sequence,label", "sequence"):
-        rows = [line.split(",") for line in lines[1:] if line]
-        labels = [int(row[1]) for row in rows] if lines[0] == "sequence,label" else None
+    if first in ("sequence,label", "sequence"):
+        rows = [line.split(",") for line in lines[lines.index(first) + 1:] if line]
+        labels = [int(row[1]) for row in rows] if first == "sequence,label" else None
         return [f"seq{i + 1}" for i in range(len(rows))], [row[0] for row in rows], labels
     sequences = [line for line in lines if line]
     return [f"seq{i + 1}" for i in range(len(sequences))], sequences, None

@@ -3,8 +3,9 @@
 //
 //   FASTA   the first non-blank line starts with '>'. A record is a header line, whose first word
 //           after '>' is the id, and the sequence lines below it, joined (multi-line records).
-//   CSV     the first line is the header `sequence,label` (GUE's) or `sequence`. With a label column
-//           every row's label is kept, so that predictions can be scored; ids are seq1, seq2, ...
+//   CSV     the first non-blank line has a comma, or is `sequence`: it must be the header
+//           `sequence,label` (GUE's) or `sequence`. With a label column every row's label is kept,
+//           so that predictions can be scored; ids are seq1, seq2, ...
 //   lines   anything else: every non-blank line is one sequence, ids seq1, seq2, ...
 //
 // What is tolerated, as editors and spreadsheets write it: a UTF-8 byte order mark, CRLF line ends,
@@ -75,12 +76,9 @@ public struct SequenceInput: Sendable {
             format = .fasta
             records = try Self.fasta(lines, file: file)
             hasLabels = false
-        } else if first == 0, lines[0].lowercased().hasPrefix("sequence") {
+        } else if lines[first].contains(",") || lines[first] == "sequence" {
             format = .csv
             (records, hasLabels) = try Self.csv(lines, file: file)
-        } else if lines[first].contains(",") {
-            throw InputError(file: file, line: first + 1,
-                             "a comma-separated line, but the first line is not the header 'sequence,label' (or 'sequence') that a CSV input needs")
         } else {
             format = .lines
             records = try Self.plainLines(lines, file: file)
@@ -140,16 +138,21 @@ public struct SequenceInput: Sendable {
     }
 
     static func csv(_ lines: [String], file: String) throws -> ([SequenceRecord], Bool) {
-        let header = lines[0]
+        let headerIndex = lines.firstIndex { !$0.isEmpty }!
+        let header = lines[headerIndex]
         let labelled: Bool
         switch header {
         case "sequence,label": labelled = true
         case "sequence": labelled = false
         default:
-            throw InputError(file: file, line: 1, "CSV header must be 'sequence,label' or 'sequence', found '\(header.prefix(80))'")
+            if (try? Alphabet.normalize(header.prefix { $0 != "," })) != nil {
+                throw InputError(file: file, line: headerIndex + 1,
+                                 "a comma-separated row, but the file does not start with the header 'sequence,label' (or 'sequence') that a CSV input needs")
+            }
+            throw InputError(file: file, line: headerIndex + 1, "CSV header must be 'sequence,label' or 'sequence', found '\(header.prefix(80))'")
         }
         var records: [SequenceRecord] = []
-        for (index, line) in lines.enumerated().dropFirst() where !line.isEmpty {
+        for (index, line) in lines.enumerated().dropFirst(headerIndex + 1) where !line.isEmpty {
             let number = index + 1
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count == (labelled ? 2 : 1) else {

@@ -46,6 +46,7 @@ final class SequenceInputTests: XCTestCase {
         XCTAssertFalse(input.hasLabels)
         XCTAssertEqual(input.records.map(\.sequence), ["ACGT", "GGCC"])
         XCTAssertEqual(input.records.map(\.label), [nil, nil])
+        XCTAssertEqual(try read("\n\nsequence,label\nACGT,1\n").records.map(\.line), [4], "blank lines before the header")
     }
 
     func testPlainLinesNumberTheSequences() throws {
@@ -76,7 +77,8 @@ final class SequenceInputTests: XCTestCase {
         assertRejected("sequence,label\nACGT,0,1\n", line: 2, "3 fields, expected 2")
         assertRejected("sequence\nACGT,0\n", line: 2, "2 fields, expected 1")
         assertRejected("seq,label\nACGT,0\n", line: 1, "CSV header must be 'sequence,label' or 'sequence'")
-        assertRejected("ACGT,0\n", line: 1, "comma-separated line")
+        assertRejected("ACGT,0\n", line: 1, "comma-separated row, but the file does not start with the header")
+        assertRejected("\nid,sequence\nx,ACGT\n", line: 2, "CSV header must be 'sequence,label' or 'sequence', found 'id,sequence'")
     }
 
     func testEmptyInputsAreNamed() {
