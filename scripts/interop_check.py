@@ -79,7 +79,7 @@ def generated_gue(root):
     for kind, classes in (("two", 2), ("three", 3)):
         folder = os.path.join(root, "generated", kind)
         os.makedirs(folder, exist_ok=True)
-        for split, count in (("train", 200), ("dev", 60), ("test", 120)):
+        for split, count in (("train", 2000), ("dev", 200), ("test", 120)):
             with open(os.path.join(folder, f"{split}.csv"), "w") as f:
                 f.write("sequence,label\n")
                 for i in range(count):
@@ -266,7 +266,7 @@ def main():
                 failures.append(f"{label} negative control")
 
     print()
-    print("| checkpoint | model | classes | sequences | max tokens (longest input) | sd of p (largest over classes) | max |Δp| PyTorch | max Δ log p spread | predictions differing | token ids identical | max |Δp| transformers BERT | verdict | seconds |")
+    print("| checkpoint | model | classes | sequences | model input / longest sequence (tokens) | sd of p (largest over classes) | max |Δp| PyTorch | max Δ log p spread | predictions differing | token ids identical | max |Δp| transformers BERT | verdict | seconds |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in table:
         label, model, classes, count, lengths, spread, delta, gap, differing, ids_same, bert_delta, verdict, seconds = row
