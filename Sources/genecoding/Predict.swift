@@ -6,26 +6,26 @@ struct Predict: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Class probabilities of sequences under a trained model, as a TSV.",
         discussion: """
-        Input (--input, or standard input): FASTA (multi-line records; the id is the header's first
-        word), a GUE CSV ('sequence,label' or 'sequence' header; with labels, MCC, accuracy and
-        macro-F1 go to standard error), or one sequence a line (ids seq1, seq2, ...). The format is
-        read from the content and named on standard error. Lower case and IUPAC ambiguity codes are
-        read as in training (upper-cased; a token holding an ambiguity code is [UNK]); any other
+        Input (--input, or standard input): FASTA (multi-line records; the id is the header's first \
+        word), a GUE CSV ('sequence,label' or 'sequence' header; with labels, MCC, accuracy and \
+        macro-F1 go to standard error), or one sequence a line (ids seq1, seq2, ...). The format is \
+        read from the content and named on standard error. Lower case and IUPAC ambiguity codes are \
+        read as in training (upper-cased; a token holding an ambiguity code is [UNK]); any other \
         character is an error naming the file, line and column.
 
-        Output (--output, or standard output): a TSV with the header id, prediction, probability_0
-        ... probability_{C-1}, then label when the input has labels, and windows with --windows; one
+        Output (--output, or standard output): a TSV with the header id, prediction, probability_0 \
+        ... probability_{C-1}, then label when the input has labels, and windows with --windows; one \
         row per sequence in input order.
 
-        Long sequences: the model reads at most max_position_embeddings tokens ([CLS] and [SEP]
-        included; config.json). By default a longer sequence keeps its first max_position_embeddings
-        - 2 tokens, as in training, and the number cut is printed. With --windows it is scored in
-        overlapping windows: with T = max_position_embeddings - 2 tokens and L the longest token in
-        bases (k for k-mers), the window starting at base s takes the bases s ..< s + T*L, tokenizes
-        them and keeps the first T tokens, covering c bases (T*k for k-mers). The first window
-        starts at base 0, each next one --stride bases later (default: half the window, floor(c/2)),
-        and the last is the first that reaches the sequence's end. The probabilities are the mean
-        over the windows; the prediction is their argmax. A sequence that fits is one window, scored
+        Long sequences: the model reads at most max_position_embeddings tokens ([CLS] and [SEP] \
+        included; config.json). By default a longer sequence keeps its first max_position_embeddings \
+        - 2 tokens, as in training, and the number cut is printed. With --windows it is scored in \
+        overlapping windows: with T = max_position_embeddings - 2 tokens and L the longest token in \
+        bases (k for k-mers), the window starting at base s takes the bases s ..< s + T*L, tokenizes \
+        them and keeps the first T tokens, covering c bases (T*k for k-mers). The first window \
+        starts at base 0, each next one --stride bases later (default: half the window, floor(c/2)), \
+        and the last is the first that reaches the sequence's end. The probabilities are the mean \
+        over the windows; the prediction is their argmax. A sequence that fits is one window, scored \
         exactly as without --windows.
 
         Example:
