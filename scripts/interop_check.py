@@ -19,8 +19,9 @@ edge cases: lower case, ambiguity codes, k-mer tails, and sequences longer than 
 Negative controls show the comparison can fail: the sinusoidal model read with sin/cos halves and
 the RoPE model read with GPT-NeoX's pairing must disagree with Swift by more than the tolerance.
 
-Prints a table of max |delta p| (and max |delta logit|) per checkpoint; exits 1 on any mismatch:
-a probability off by more than 1e-5, a different prediction, or different token ids.
+Prints a table of max |delta p| per checkpoint (and the spread of log p differences, which are logit
+differences up to a constant per sequence); exits 1 on any mismatch: a probability off by more than
+TOLERANCE, a different prediction (other than a tie within TOLERANCE), or different token ids.
 """
 import argparse
 import csv

@@ -301,8 +301,8 @@ public struct Predictor {
 
 extension PredictionOutcome {
     /// A header line, then one line per sequence in input order: id, prediction, probability_0 ...
-    /// probability_{K-1} (8 decimals), then `label` when the input had labels and `windows` when
-    /// windows were scored.
+    /// probability_{K-1} (fixed decimals, fine enough to compare two implementations at 1e-6),
+    /// then `label` when the input had labels and `windows` when windows were scored.
     public func tsv(classCount: Int, windows: Bool) -> String {
         let labelled = scores != nil
         var header = ["id", "prediction"] + (0..<classCount).map { "probability_\($0)" }
