@@ -24,6 +24,7 @@ differences up to a constant per sequence); exits 1 on any mismatch: a probabili
 TOLERANCE, a different prediction (other than a tie within TOLERANCE), or different token ids.
 """
 import argparse
+import importlib.metadata
 import csv
 import json
 import os
@@ -142,13 +143,7 @@ def bert_probabilities(folder, config, ids):
     weights = load_file(os.path.join(folder, "model.safetensors"))
     state = {(name if name.startswith("classifier.") else "bert." + name): value for name, value in weights.items()}
     state["bert.embeddings.token_type_embeddings.weight"] = torch.zeros(1, config["hidden_size"])
-    expected = set(model.state_dict())
-    missing, unexpected = expected - set(state), set(state) - expected
-    # Buffers (position_ids, token_type_ids) are not weights; anything else missing is a failure.
-    missing = {name for name in missing if not name.endswith(("position_ids", "token_type_ids"))}
-    if missing or unexpected:
-        raise RuntimeError(f"BERT state dict: missing {sorted(missing)}, unexpected {sorted(unexpected)}")
-    model.load_state_dict(state, strict=False)
+    model.load_state_dict(state, strict=True)  # every BERT weight given, none left over
     model.eval()
     length = max(len(x) for x in ids)
     input_ids = torch.full((len(ids), length), config["pad_token_id"], dtype=torch.long)
@@ -190,7 +185,8 @@ def main():
         write_fasta(path, names, sequences)
         inputs[kind] = (path, sequences)
     print(f"sequences: {source}, {', '.join(f'{len(s)} for the {k}-class task' for k, (_, s) in inputs.items())} "
-          f"(edge cases included); torch {torch.__version__}, tokenizers {tokenizers.__version__}", flush=True)
+          f"(edge cases included); torch {torch.__version__}, tokenizers {tokenizers.__version__}, "
+          f"transformers {importlib.metadata.version('transformers')}", flush=True)
 
     table, failures = [], []
     for label, kind, tokenizer, position, options in CHECKPOINTS:
