@@ -39,6 +39,12 @@ public struct ModelFolder {
         let path = directory.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            // A result reused from a store (the committed results/ among them) has no model beside it:
+            // checkpoints are not kept in git.
+            let store = ResultStore(root: directory.deletingLastPathComponent().deletingLastPathComponent())
+            if FileManager.default.fileExists(atPath: store.recordURL(directory.lastPathComponent).path) {
+                throw InputError(file: path, "no such model folder: \(store.recordURL(directory.lastPathComponent).path) holds the run's result but its model was not kept (checkpoints are not committed); train it into another result store, e.g. train ... --results build/models")
+            }
             throw InputError(file: path, "no such model folder (train prints it: results/checkpoints/<key>)")
         }
         let configURL = directory.appendingPathComponent(Checkpoint.configFile)

@@ -346,6 +346,15 @@ final class PredictionTests: StoreTestCase {
         }
     }
 
+    func testAStoredResultWithoutItsModelSaysWhy() throws {
+        let directory = try trainedFolder(tinyRun())
+        try FileManager.default.removeItem(at: directory)
+        XCTAssertThrowsError(try ModelFolder(directory: directory)) { error in
+            XCTAssertEqual((error as? InputError)?.file, directory.path)
+            XCTAssertTrue("\(error)".contains("holds the run's result but its model was not kept"), "\(error)")
+        }
+    }
+
     func testOverlappingKmersGetNoTokenizerFileAndSaySo() throws {
         let run = tinyRun(tokenizer: .kmer(k: 3, overlapping: true))
         let directory = try trainedFolder(run)
