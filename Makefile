@@ -85,6 +85,10 @@ bench: build ## measure the engine, the tokenizer, PyTorch and HF tokenizers; wr
 slurm-check: build check-data ## chapter 1's smoke grid through a private one-node Slurm started here, rendered from the store after
 	BIN=$(BIN) GUE_DIR=$(GUE_DIR) bash scripts/slurm-check.sh
 
+.PHONY: interop-check
+interop-check: build ## tiny models of every encoding through genecoding predict, PyTorch (scripts/genecoding_torch.py), HF tokenizers and transformers; makes build/interop-venv once
+	BIN=$(BIN)/genecoding GUE_DIR=$(GUE_DIR) bash scripts/interop-check.sh
+
 clean: ## remove build products (keeps results)
 	rm -rf .build build/smoke
 

@@ -27,7 +27,7 @@ struct Evaluate: ParsableCommand {
             }
             let tokenizerText = tokenizer ?? loaded.tokenizer
             let tok: any Tokenizer
-            if tokenizer == nil, let vocabulary = loaded.vocabularyFile { tok = try BPETokenizer(contentsOf: vocabulary) }
+            if tokenizer == nil, let vocabulary = loaded.vocabularyFile { tok = try HuggingFaceTokenizerFile.load(vocabulary) }
             else {
                 var run = Run(task: taskName, tokenizer: try TokenizerSpec.parse(tokenizerText), profile: .default, seed: 1)
                 run.tokenizerTrainingLimit = nil

@@ -16,7 +16,7 @@ struct Tokenize: ParsableCommand {
     @Option(help: "kmer:K, kmer:K:overlap, bpe:SIZE or a tokenizer.json path.") var tokenizer: String
     @Flag(help: "Print the ids of sequences read from standard input.") var ids = false
     @Flag(help: "With --ids: surround with [CLS] and [SEP].") var special = false
-    @Option(help: "Write the vocabulary as a Hugging Face tokenizer.json (BPE only).") var save: String?
+    @Option(help: "Write the vocabulary as a Hugging Face tokenizer.json (BPE, or consecutive k-mers).") var save: String?
 
     func run() throws {
         try reported {
@@ -34,8 +34,12 @@ struct Tokenize: ParsableCommand {
                 tok = try spec.makeTokenizer(trainingSequences: [])
             }
             if let save {
-                guard let bpe = tok as? BPETokenizer else { throw ValidationError("--save writes BPE vocabularies only") }
-                try bpe.write(to: URL(fileURLWithPath: save))
+                switch tok {
+                case let bpe as BPETokenizer: try bpe.write(to: URL(fileURLWithPath: save))
+                case let kmer as KmerTokenizer where kmer.hasHuggingFaceEquivalent: try kmer.write(to: URL(fileURLWithPath: save))
+                default: throw ValidationError("--save writes BPE and consecutive k-mer vocabularies; \(tok.name) has no tokenizer.json form")
+                }
+                if !ids && task == nil { return }
             }
             if ids {
                 var lineNumber = 0

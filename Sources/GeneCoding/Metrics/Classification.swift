@@ -64,12 +64,22 @@ public struct ConfusionMatrix: Sendable, Hashable, Codable {
     }
 
     public var matthewsCorrelation: Double {
-        let t = truthCounts, p = predictionCounts
-        let n = total, c = correct
-        let truthDotPrediction = zip(t, p).reduce(0) { $0 + $1.0 * $1.1 }
+        Self.matthewsCorrelation(truthCounts: truthCounts, predictionCounts: predictionCounts, correct: correct, total: total)
+    }
+
+    /// MCC from the four things it depends on: t_k, p_k, c and n. The bootstrap of Inference.swift
+    /// calls this directly with counts it accumulates itself, so that its resampled MCCs are this
+    /// formula's, operation for operation.
+    static func matthewsCorrelation(truthCounts t: [Int], predictionCounts p: [Int], correct c: Int, total n: Int) -> Double {
+        var truthDotPrediction = 0, predictionSquares = 0, truthSquares = 0
+        for k in 0..<Swift.min(t.count, p.count) {
+            truthDotPrediction += t[k] * p[k]
+            predictionSquares += p[k] * p[k]
+            truthSquares += t[k] * t[k]
+        }
         let covariance = c * n - truthDotPrediction                       // cov(y_true, y_pred)
-        let predictionVariance = n * n - p.reduce(0) { $0 + $1 * $1 }     // cov(y_pred, y_pred)
-        let truthVariance = n * n - t.reduce(0) { $0 + $1 * $1 }          // cov(y_true, y_true)
+        let predictionVariance = n * n - predictionSquares                // cov(y_pred, y_pred)
+        let truthVariance = n * n - truthSquares                          // cov(y_true, y_true)
         let denominator = Double(predictionVariance) * Double(truthVariance)
         if denominator == 0 { return 0 }
         return Double(covariance) / denominator.squareRoot()

@@ -5,7 +5,9 @@
 // (`adam_m/<name>`, `adam_v/<name>`), with the trainer's counters and curves in `trainer.json`.
 // It is rewritten atomically after every epoch. When the run ends it is replaced by
 // `model.safetensors`: the best parameters alone, under Hugging Face BERT names, which a PyTorch
-// user loads with `safetensors.torch.load_file` (scripts/check_checkpoint.py shows how).
+// user loads with `safetensors.torch.load_file`, beside `config.json` (every convention a loader
+// needs, ConfigFile.swift) and `tokenizer.json` (Hugging Face `tokenizers`, the model's exact ids).
+// scripts/genecoding_torch.py builds the model from the three in PyTorch.
 import Foundation
 
 enum Checkpoint {
@@ -76,34 +78,46 @@ enum Checkpoint {
                             pretrainingEpochs: counters.pretrainingEpochs)
     }
 
-    /// The finished model: parameters under their Hugging Face names, and a BERT-like config.json.
-    static func saveModel(_ model: TransformerClassifier<Float>, run: Run, key: String, to directory: URL) throws {
+    /// The finished model: parameters under their Hugging Face names, a config.json that says
+    /// everything a loader needs (ConfigFile.swift), and the `tokenizer.json` of `tokenizer` with the
+    /// model's truncation, when Hugging Face `tokenizers` can reproduce it (all but overlapping k-mers).
+    static func saveModel(_ model: TransformerClassifier<Float>, run: Run, key: String, tokenizer: (any Tokenizer)? = nil,
+                          to directory: URL) throws {
         let entries = model.parameters.all.map { SafetensorsFile.Entry(name: $0.name, shape: $0.value.shape, values: $0.value.values) }
         try SafetensorsFile(tensors: entries, metadata: ["format": "pt", "genecoding_key": key])
             .write(to: directory.appendingPathComponent(modelFile).path)
-        try AtomicFile.write(try configJSON(model.configuration, run: run), to: directory.appendingPathComponent(configFile).path)
+        let tokenizerURL = directory.appendingPathComponent(tokenizerFile)
+        let written = try tokenizer.map { try writeTokenizer($0, maxLength: model.configuration.maxLength, to: tokenizerURL) } ?? false
+        if !written { try? FileManager.default.removeItem(at: tokenizerURL) }
+        let tokenizerNote: String? = written ? nil : tokenizer.map { "\($0.name) has no Hugging Face tokenizers equivalent (overlapping k-mers cannot be cut by a pre-tokenizer); use genecoding predict" }
+            ?? "the tokenizer was not given when the model was saved"
+        try AtomicFile.write(try configJSON(model.configuration, run: run, key: key, tokenizerFile: written ? tokenizerFile : nil,
+                                            tokenizerNote: tokenizerNote),
+                             to: directory.appendingPathComponent(configFile).path)
         for leftover in [stateFile, trainerFile] {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(leftover))
         }
     }
 
-    static func configJSON(_ c: ModelConfiguration, run: Run) throws -> Data {
-        let config: [String: Any] = [
-            "model_type": "bert",
-            "architectures": ["BertForSequenceClassification"],
-            "vocab_size": c.vocabularySize, "hidden_size": c.width, "num_hidden_layers": c.layers,
-            "num_attention_heads": c.heads, "intermediate_size": c.feedForwardWidth, "hidden_act": "gelu",
-            "max_position_embeddings": c.maxLength, "layer_norm_eps": c.layerNormEpsilon, "num_labels": c.classCount,
-            "hidden_dropout_prob": c.dropout, "attention_probs_dropout_prob": c.dropout,
-            "pad_token_id": Int(SpecialToken.padding.rawValue),
-            "genecoding": [
-                "position_encoding": c.positionEncoding.rawValue, "norm_placement": c.normPlacement.rawValue,
-                "pooling": c.pooling.rawValue, "causal": c.causal, "tokenizer": run.tokenizer.description,
-                "task": run.task, "engine": engineVersion,
-                "note": "BERT names where BERT has the tensor; no token_type embeddings; positions as position_encoding says",
-            ] as [String: Any],
-        ]
-        return try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
+    /// Writes the tokenizer.json of a model folder; false when the tokenizer has no HF form.
+    static func writeTokenizer(_ tokenizer: any Tokenizer, maxLength: Int, to url: URL) throws -> Bool {
+        switch tokenizer {
+        case let bpe as BPETokenizer:
+            try bpe.write(to: url, forModelWithMaxLength: maxLength)
+        case let kmer as KmerTokenizer where kmer.hasHuggingFaceEquivalent:
+            try kmer.write(to: url, forModelWithMaxLength: maxLength)
+        case let wordLevel as WordLevelTokenizer:
+            try wordLevel.write(to: url, forModelWithMaxLength: maxLength)
+        default:
+            return false
+        }
+        return true
+    }
+
+    static func configJSON(_ c: ModelConfiguration, run: Run, key: String? = nil, tokenizerFile: String? = Checkpoint.tokenizerFile,
+                           tokenizerNote: String? = nil) throws -> Data {
+        try JSONSerialization.data(withJSONObject: ConfigFile.object(c, run: run, key: key, tokenizerFile: tokenizerFile, tokenizerNote: tokenizerNote),
+                                   options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     }
 
     /// A finished model read back: configuration and parameters.
@@ -129,6 +143,22 @@ enum Checkpoint {
             normPlacement: try choice("norm_placement", NormPlacement.self), pooling: try choice("pooling", Pooling.self),
             dropout: json["hidden_dropout_prob"] as? Double ?? 0, causal: extra["causal"] as? Bool ?? false,
             layerNormEpsilon: json["layer_norm_eps"] as? Double ?? 1e-12)
+        let model = try TransformerClassifier<Float>(configuration, seed: 0)
+        let weightsPath = directory.appendingPathComponent(modelFile).path
+        let file = try SafetensorsFile(contentsOf: weightsPath)
+        for p in model.parameters.all {
+            guard let e = file[p.name] else { throw InputError(file: weightsPath, "no tensor \(p.name)") }
+            guard e.shape == p.value.shape else { throw InputError(file: weightsPath, "\(p.name) has shape \(e.shape), expected \(p.value.shape)") }
+            e.values.withUnsafeBufferPointer { p.value.pointer.update(from: $0.baseAddress!, count: p.value.count) }
+        }
+        return model
+    }
+}
+
+extension Checkpoint {
+    /// The weights of model.safetensors in `directory` under a configuration given by the caller:
+    /// for a config.json too old for `loadModel` (no "genecoding" block; ModelFolder derives it).
+    static func loadWeights(_ configuration: ModelConfiguration, from directory: URL) throws -> TransformerClassifier<Float> {
         let model = try TransformerClassifier<Float>(configuration, seed: 0)
         let weightsPath = directory.appendingPathComponent(modelFile).path
         let file = try SafetensorsFile(contentsOf: weightsPath)

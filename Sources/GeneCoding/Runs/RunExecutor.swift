@@ -236,10 +236,7 @@ public final class RunExecutor: @unchecked Sendable {
                                    scores: trainer.evaluate(split, batchSize: Self.evaluationBatch(longest: split.sequences.map(\.count).max() ?? 1)).scores)
                 }
             }
-            try Checkpoint.saveModel(model, run: run, key: key, to: directory)
-            if let bpe = tokenizer as? BPETokenizer {
-                try bpe.write(to: directory.appendingPathComponent(Checkpoint.tokenizerFile))
-            }
+            try Checkpoint.saveModel(model, run: run, key: key, tokenizer: tokenizer, to: directory)
         } catch let error as TrainingError {
             reporter.finish()
             record.status = .failed

@@ -3,7 +3,7 @@
 //   kmer:K           consecutive k-mers, K in 1...6 (the paper's k-mer coding)
 //   kmer:K:overlap   overlapping k-mers with stride 1 (DNABERT-1)
 //   bpe:SIZE         BPE with SIZE ids, learned from the task's training sequences (paper: 4096)
-//   PATH.json        a Hugging Face tokenizer.json, e.g. DNABERT-2's vocabulary
+//   PATH.json        a Hugging Face tokenizer.json: BPE (e.g. DNABERT-2's vocabulary) or a k-mer WordLevel file
 //
 // A spec is encoded in JSON as its text, so configurations read as they are typed.
 import Foundation
@@ -64,7 +64,7 @@ public enum TokenizerSpec: Hashable, Codable, Sendable, CustomStringConvertible 
         case let .bpe(size):
             return try BPETrainer(vocabularySize: size).train(trainingSequences, name: description)
         case let .file(path):
-            return try BPETokenizer(contentsOf: URL(fileURLWithPath: path), name: path)
+            return try HuggingFaceTokenizerFile.load(URL(fileURLWithPath: path), name: path)
         }
     }
 
