@@ -111,7 +111,7 @@ for i in $(seq 1 "$KILLS"); do
 done
 
 # 3. Kills at each step of finishing: the run announces each step and pauses there.
-stages=("writing the model" "model of" "record of")
+stages=("writing the model" "model written" "record written")
 for stage in "${stages[@]}"; do
   log="$work/finish.log"
   : > "$log"

@@ -51,6 +51,12 @@ enum Checkpoint {
         case state(TrainerState<Float>, wallSeconds: Double)
         /// A checkpoint that cannot be trusted: the file, and what is wrong with it.
         case damaged(file: String, reason: String)
+
+        /// The state, when one was read and trusted.
+        var trainerState: TrainerState<Float>? {
+            if case let .state(state, _) = self { return state }
+            return nil
+        }
     }
 
     static func saveState(_ state: TrainerState<Float>, key: String, order: [String], wallSeconds: Double, to directory: URL) throws {

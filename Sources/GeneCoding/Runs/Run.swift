@@ -189,7 +189,7 @@ extension Run {
         if let trainCrop { whole("training crop", trainCrop, from: 1) }
         for crop in testCrops ?? [] { whole("test crop", crop, from: 1) }
         for file in extraTests ?? [] where file.contains("/") || !file.hasSuffix(".csv") || file.hasPrefix(".") {
-            problems.append("extra test '\(file)': give the name of a .csv file in the task's folder")
+            problems.append("extra test '\(file)': give the name of a .csv file in the folder of task \(task)")
         }
         if let p = pretraining {
             whole("pretraining epochs", p.epochs, from: 1, to: Self.largestEpochCount)

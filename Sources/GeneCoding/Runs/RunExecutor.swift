@@ -45,6 +45,8 @@ public final class RunExecutor: @unchecked Sendable {
     public var retryFailed = false
     /// Stop a run after this many epochs as if the process were killed (tests of resumption).
     var interruptAfterEpoch: Int? = nil
+    /// Called at each step of finishing; a test throws from it to stop there as a kill would.
+    var atFinishingStep: ((FinishingStep) throws -> Void)? = nil
 
     private let lock = NSLock()
     private var tasks: [String: GUETask] = [:]
@@ -458,32 +460,42 @@ public final class RunExecutor: @unchecked Sendable {
         record.tokenizerStatistics = try TokenizerStatistics(tokenizer: tokenizer, sequences: splits.trainingSequences)
 
         let directory = store.checkpointDirectory(key)
-        finishingStep("writing the model of \(run.label)")
+        try reach(.writingModel, of: run)
         if record.status == .done {
             var vocabulary: URL? = nil
             if let bpe = tokenizer as? BPETokenizer {
-                vocabulary = directory.appendingPathComponent(Checkpoint.tokenizerFile)
-                try bpe.write(to: vocabulary!)
+                let url = directory.appendingPathComponent(Checkpoint.tokenizerFile)
+                try bpe.write(to: url)
+                vocabulary = url
             }
             record.modelSHA256 = try Checkpoint.saveModel(trained.model, run: run, key: key, tokenizer: vocabulary, to: directory)
-            finishingStep("model of \(run.label) written, record not yet")
+            try reach(.modelWritten, of: run)
         }
         record.wallSeconds = trained.earlierSeconds + Date().timeIntervalSince(trained.started)
         record.finished = Date()
         try store.save(record)
-        finishingStep("record of \(run.label) written, checkpoint state not yet removed")
+        try reach(.recordWritten, of: run)
         Checkpoint.removeState(from: directory)
         // What the caller gets is what the store holds (JSON keeps dates to the second).
         return store.record(key) ?? record
     }
 
-    /// For `make kill-check` only: with GENECODING_TEST_FINISH_PAUSE=<seconds>, each step of
-    /// finishing is announced on standard error and followed by that pause, so that the check can
-    /// kill the process at each of them. Unset (always, outside that check), it does nothing.
-    private func finishingStep(_ what: String) {
+    /// The steps of finishing, where a kill can strike (the tests stop at each).
+    enum FinishingStep: String, CaseIterable {
+        case writingModel = "writing the model"
+        case modelWritten = "model written, record not yet"
+        case recordWritten = "record written, checkpoint state not yet removed"
+    }
+
+    /// Marks a step of finishing, for the tests: `atFinishingStep` in-process, and for `make
+    /// kill-check` GENECODING_TEST_FINISH_PAUSE=<seconds>, which announces the step on standard error
+    /// and pauses there so that the check can kill the process. Unset (always, outside the check and
+    /// the tests), it does nothing.
+    private func reach(_ step: FinishingStep, of run: Run) throws {
+        try atFinishingStep?(step)
         guard let text = ProcessInfo.processInfo.environment["GENECODING_TEST_FINISH_PAUSE"], let seconds = Double(text),
               seconds.isFinite, seconds > 0 else { return }
-        FileHandle.standardError.write(Data("finish step: \(what) (pausing \(text) s)\n".utf8))
+        FileHandle.standardError.write(Data("finish step: \(step.rawValue) (\(run.label); pausing \(text) s)\n".utf8))
         Thread.sleep(forTimeInterval: min(seconds, 60))
     }
 
