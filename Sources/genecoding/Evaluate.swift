@@ -41,6 +41,16 @@ struct Evaluate: ParsableCommand {
                 run.tokenizerTrainingLimit = nil
                 tok = try executor.tokenizer(for: run)
             }
+            // Ids past the model's vocabulary, or labels past its classes, have no row to read.
+            let configuration = loaded.model.configuration
+            guard tok.vocabularySize <= configuration.vocabularySize else {
+                throw CommandFailure(description: "the tokenizer \(tokenizerText) has \(tok.vocabularySize) ids but the model in \(directory.path) "
+                                     + "knows \(configuration.vocabularySize): give the tokenizer it was trained with")
+            }
+            guard t.classCount <= configuration.classCount else {
+                throw CommandFailure(description: "\(taskName) has \(t.classCount) classes but the model in \(directory.path) predicts "
+                                     + "\(configuration.classCount): give a task it was trained for")
+            }
             let encoded = EncodedSplit(sequences: try rows.rows.map { try tok.encodeForModel($0.sequence, maxLength: loaded.model.configuration.maxLength) },
                                        labels: rows.labels)
             let result = Trainer.evaluate(loaded.model, encoded)

@@ -112,6 +112,17 @@ final class CommandLineTests: StoreTestCase {
         let good = try run(["evaluate", "--model", model.path, "--results", results])
         XCTAssertEqual(good.status, 0, good.output)
         XCTAssertTrue(good.output.contains("MCC"), good.output)
+        // A tokenizer with more ids than the model knows, or a task with more classes, is refused
+        // (their ids and labels have no row in the model's tables).
+        let wideTokenizer = try run(["evaluate", "--model", model.path, "--results", results, "--tokenizer", "kmer:6"])
+        XCTAssertEqual(wideTokenizer.status, 1, wideTokenizer.output)
+        XCTAssertTrue(wideTokenizer.output.contains("ids but the model"), wideTokenizer.output)
+        let three = root.appendingPathComponent("gue/more/classes")
+        try FileManager.default.createDirectory(at: three, withIntermediateDirectories: true)
+        for split in ["train", "dev", "test"] { try Data("sequence,label\nACGTAC,0\nACGTTA,1\nAGGTAC,2\n".utf8).write(to: three.appendingPathComponent("\(split).csv")) }
+        let moreClasses = try run(["evaluate", "--model", model.path, "--results", results, "--task", "more/classes"])
+        XCTAssertEqual(moreClasses.status, 1, moreClasses.output)
+        XCTAssertTrue(moreClasses.output.contains("has 3 classes but the model"), moreClasses.output)
         let weights = model.appendingPathComponent("model.safetensors")
         var bytes = try Data(contentsOf: weights)
         bytes[bytes.count - 5] ^= 0x10
