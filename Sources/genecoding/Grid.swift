@@ -37,9 +37,9 @@ struct SlurmArguments: ParsableArguments {
     @Option(help: "Account to charge.") var account: String?
     @Option(help: "Time limit per task, as sbatch takes it, e.g. 2:00:00 (default: twice the estimate of the dearest run).")
     var time: String?
-    @Option(help: "CPUs per task, also the run's threads (default: the manifest's threads per run).") var cpus: Int?
+    @Option(parsing: .unconditional, help: "CPUs per task, also the run's threads (default: the manifest's threads per run).") var cpus: Int?
     @Option(help: "Memory per task, as sbatch takes it, e.g. 4G (default: the cluster's).") var mem: String?
-    @Option(help: "At most this many tasks at once.") var maxRunning: Int?
+    @Option(parsing: .unconditional, help: "At most this many tasks at once.") var maxRunning: Int?
     @Option(help: "A further sbatch option for the script, e.g. --sbatch-option=--qos=long (repeatable).")
     var sbatchOption: [String] = []
     @Option(help: "The genecoding executable the tasks run (default: this one).") var executable: String?
@@ -85,14 +85,14 @@ struct MakeManifest: ParsableCommand {
     @Option(help: "The manifest to write (default for a chapter: <results>/grids/<chapter>.json).") var manifest: String?
     @Option(help: "With --runs: GUE folder (default: $GUE_DIR).") var gue: String?
     @Option(help: "With --runs: result store folder.") var results: String = "results"
-    @Option(help: "With --runs: threads per run.") var threads: Int = 1
+    @Option(parsing: .unconditional, help: "With --runs: threads per run.") var threads: Int = 1
     @Argument(parsing: .postTerminator, help: "The chapter's arguments (after --).") var chapterArguments: [String] = []
 
     func validate() throws {
         guard (chapter == nil) != (runs == nil) else { throw ValidationError("give either --chapter or --runs") }
         if runs != nil, manifest == nil { throw ValidationError("--runs needs --manifest") }
         if runs != nil, !chapterArguments.isEmpty { throw ValidationError("arguments after -- are for --chapter") }
-        guard threads > 0 else { throw ValidationError("--threads takes a positive number") }
+        do { try RunExecutor.validate(threads: threads) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -252,20 +252,23 @@ struct RunOne: ParsableCommand {
         the manifest's: a node reading other data would store a result the chapter
         never finds. A run already in the store is not trained again; an
         interrupted one resumes from its last epoch. A run that diverges is
-        recorded as failed (its result) and exits with status 0.
+        recorded as failed (its result, with the reason) and exits with status 1;
+        --retry-failed trains a run stored as failed again.
         """)
     @OptionGroup var manifest: ManifestOption
-    @Option(help: "The run's position in the manifest (Slurm: $SLURM_ARRAY_TASK_ID).") var index: Int
-    @Option(help: "Threads (default: $SLURM_CPUS_PER_TASK, else the manifest's threads per run).") var threads: Int?
+    @Option(parsing: .unconditional, help: "The run's position in the manifest (Slurm: $SLURM_ARRAY_TASK_ID).") var index: Int
+    @Option(parsing: .unconditional, help: "Threads (default: $SLURM_CPUS_PER_TASK, else the manifest's threads per run).") var threads: Int?
+    @Flag(help: "Train the run again if its stored result says it failed.") var retryFailed = false
 
     func run() throws {
         try reported {
             let grid = try GridManifest(contentsOf: manifest.manifest)
             let entry = try grid.entry(at: index)
             let threads = threads ?? ProcessInfo.processInfo.environment["SLURM_CPUS_PER_TASK"].flatMap { Int($0) } ?? grid.threadsPerRun
-            guard threads > 0 else { throw ValidationError("--threads takes a positive number") }
+            try RunExecutor.validate(threads: threads)
             ComputeThreads.set(threads)
             let executor = RunExecutor(gue: GUE(root: URL(fileURLWithPath: entry.gue)), store: ResultStore(root: URL(fileURLWithPath: entry.results)))
+            executor.retryFailed = retryFailed
             print("run \(index) of \(grid.runs.count) in \(manifest.manifest): \(entry.label), \(threads) thread\(threads == 1 ? "" : "s"), "
                   + "estimated \(Format.duration(RunCostEstimate.rescale(entry.estimatedSeconds, fromThreads: grid.threadsPerRun, toThreads: threads)))")
             fflush(stdout)  // before any error: a task's log is read from its last lines
@@ -274,10 +277,11 @@ struct RunOne: ParsableCommand {
                 throw ValidationError("run \(index) has key \(key) here but \(entry.key) in the manifest: this node sees other data files "
                                       + "or another engine version (\(engineVersion)) than where the manifest was made")
             }
-            let stored = executor.store.record(key) != nil
+            let stored = executor.store.record(key).map { !(retryFailed && $0.status == .failed) } ?? false
             let record = try executor.execute(entry.run, threads: threads)
             print(RecordSummary(record, reused: stored).text)
             print("stored: \(executor.store.recordURL(key).path)")
+            if record.status == .failed { throw ExitCode.failure }
         }
     }
 }
@@ -286,28 +290,43 @@ struct Local: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a manifest's missing runs on this machine, several side by side.")
     @OptionGroup var manifest: ManifestOption
-    @Option(help: "Runs side by side (default: as many as the cores hold at --threads each).") var workers: Int?
-    @Option(help: "Threads per run (default: the manifest's).") var threads: Int?
+    @Option(parsing: .unconditional, help: "Runs side by side (default: as many as the cores hold at --threads each).") var workers: Int?
+    @Option(parsing: .unconditional, help: "Threads per run (default: the manifest's).") var threads: Int?
+    @Flag(help: "Train again the runs whose stored results say they failed.") var retryFailed = false
 
     func run() throws {
         try reported {
             let grid = try GridManifest(contentsOf: manifest.manifest)
             let threads = threads ?? grid.threadsPerRun
             let workers = workers ?? max(1, ProcessInfo.processInfo.activeProcessorCount / max(threads, 1))
-            guard threads > 0, workers > 0 else { throw ValidationError("--workers and --threads take positive numbers") }
+            try RunExecutor.validate(workers: workers, threads: threads)
             // Entries normally share one GUE folder and one store; train each group with its own executor.
+            // A group stopped by an error does not stop the others; the first error is reported at the end.
             let groups = Dictionary(grouping: grid.runs) { "\($0.gue)\n\($0.results)" }
+            var failed: [String] = []
+            var firstError: Error?
             for (_, entries) in groups.sorted(by: { $0.key < $1.key }) {
                 let executor = RunExecutor(gue: GUE(root: URL(fileURLWithPath: entries[0].gue)),
                                            store: ResultStore(root: URL(fileURLWithPath: entries[0].results)))
-                _ = try executor.executeAll(entries.map(\.run), workers: workers, threadsPerRun: threads)
+                executor.retryFailed = retryFailed
+                do {
+                    let records = try executor.executeAll(entries.map(\.run), workers: workers, threadsPerRun: threads)
+                    failed += records.filter { $0.status == .failed }.map(\.run.label)
+                } catch {
+                    firstError = firstError ?? error
+                }
             }
             let files = GridFiles(manifest: manifest.manifest)
             let statuses = GridStatus.of(grid, files: files, jobs: try GridJobs(contentsOf: files.jobs), slurm: { _ in .forgotten })
             print("\(grid.source): " + GridStatus.summary(statuses) + ".")
+            if !failed.isEmpty {
+                print("\(failed.count) of them failed (stored with the reason; --retry-failed trains them again): " + failed.joined(separator: ", "))
+            }
+            if let firstError { throw firstError }
             if GridStatus.counts(statuses)[.done] == statuses.count, !grid.renderCommand.isEmpty {
                 print("Render the chapter from the store with: " + grid.renderCommand.map(Slurm.shellWord).joined(separator: " "))
             }
+            if !failed.isEmpty { throw ExitCode.failure }
         }
     }
 }

@@ -80,6 +80,32 @@ public struct GridManifest: Codable, Hashable, Sendable {
         guard format == Self.currentFormat else {
             throw InputError(file: path, "manifest format \(format); this genecoding reads format \(Self.currentFormat)")
         }
+        let problems = self.problems()
+        if !problems.isEmpty {
+            throw InputError(file: path, "cannot be trained as it stands (was it edited by hand?): " + problems.joined(separator: "; "))
+        }
+    }
+
+    /// Everything in the manifest that no run could be trained with: the threads, and per entry its
+    /// key, its paths, its estimate and every setting of its run (`Run.validated`), each problem with
+    /// the entry's index and label. Checked on load, so that one bad entry stops the manifest before
+    /// any run starts, not a worker halfway through.
+    public func problems() -> [String] {
+        var found: [String] = []
+        do { try RunExecutor.validate(threads: threadsPerRun) } catch { found.append("threadsPerRun: \(error)") }
+        let hexDigits = Set("0123456789abcdef")
+        for (index, entry) in runs.enumerated() {
+            var wrong: [String] = []
+            if entry.key.count != 64 || !entry.key.allSatisfy(hexDigits.contains) { wrong.append("key '\(entry.key)' is not a SHA-256 in hex") }
+            if entry.gue.isEmpty { wrong.append("gue names no folder") }
+            if entry.results.isEmpty { wrong.append("results names no folder") }
+            if !(entry.estimatedSeconds.isFinite && entry.estimatedSeconds >= 0) {
+                wrong.append("estimatedSeconds is \(entry.estimatedSeconds), not a number of seconds")
+            }
+            do { try entry.run.validate() } catch { wrong.append("\(error)") }
+            if !wrong.isEmpty { found.append("run \(index) (\(entry.label)): " + wrong.joined(separator: "; ")) }
+        }
+        return found
     }
 
     /// Written in one step (`AtomicFile`), so a reader never sees half a manifest.
@@ -90,7 +116,8 @@ public struct GridManifest: Codable, Hashable, Sendable {
     /// The entry an array task runs, with a message a person can act on when it is out of range.
     public func entry(at index: Int) throws -> Entry {
         guard runs.indices.contains(index) else {
-            throw ConfigurationError(message: "run index \(index) is outside the manifest's \(runs.count) runs (0...\(runs.count - 1))")
+            let range = runs.isEmpty ? "it has none" : "0...\(runs.count - 1)"
+            throw ConfigurationError(message: "run index \(index) is outside the manifest's \(runs.count) runs (\(range))")
         }
         return runs[index]
     }
