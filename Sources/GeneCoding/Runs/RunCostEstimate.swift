@@ -39,28 +39,38 @@ public enum RunCostEstimate {
         public var longestBases: Int
         /// Rows and longest sequence of each extra test file a run scores (`Run.extraTests`).
         public var extraTests: [(rows: Int, longestBases: Int)]
+        /// Classes of the task (the classifier's output width; `RunMemoryEstimate`).
+        public var classes: Int
 
-        public init(trainRows: Int, devRows: Int, testRows: Int, longestBases: Int, extraTests: [(rows: Int, longestBases: Int)] = []) {
+        public init(trainRows: Int, devRows: Int, testRows: Int, longestBases: Int, extraTests: [(rows: Int, longestBases: Int)] = [],
+                    classes: Int = 2) {
             self.trainRows = trainRows
             self.devRows = devRows
             self.testRows = testRows
             self.longestBases = longestBases
             self.extraTests = extraTests
+            self.classes = classes
         }
 
+        /// The longest sequence is the longest of all three splits: batches are padded to their longest.
         public init(_ task: GUETask, extraTests: [DataSplit] = []) {
             self.init(trainRows: task.train.count, devRows: task.dev.count, testRows: task.test.count,
-                      longestBases: task.train.summary.longest,
-                      extraTests: extraTests.map { ($0.count, $0.summary.longest) })
+                      longestBases: task.splits.map(\.summary.longest).max()!,
+                      extraTests: extraTests.map { ($0.count, $0.summary.longest) }, classes: task.classCount)
         }
     }
 
-    /// Bases per token, for sequence length in tokens. BPE's is a typical value for DNA vocabularies
-    /// of 4,096 entries (4-5 bases); we take the low end, which makes sequences longer, runs dearer.
+    /// Bases per token of the longest sequence, for its length in tokens. BPE's grows with the
+    /// vocabulary: in the default profile's store (chapters 1 and 4, BPE learned on each task's training
+    /// split) the longest sequences of tf/0, mouse/0, prom_core_all, prom_300_tata, splice and EMP/H3 had
+    /// 2.8-3.1 bases a token at 256 entries, 3.2-3.5 at 512, 3.4-3.8 at 1,024, 3.6-4.2 at 2,048,
+    /// 3.9-4.5 at 4,096 and 4.4-4.8 at 8,192. We take the low end, 0.3 more per doubling from 2.7 at
+    /// 256, which makes sequences longer, runs dearer. A vocabulary file counts as 4,096 entries.
     static func basesPerToken(_ tokenizer: TokenizerSpec) -> Double {
         switch tokenizer {
         case let .kmer(k, overlapping): return overlapping ? 1 : Double(k)
-        case .bpe, .file: return 4
+        case let .bpe(size): return 2.7 + 0.3 * (Double.log2(Double(max(size, 2))) - 8)
+        case .file: return basesPerToken(.bpe(vocabularySize: 4096))
         }
     }
 
