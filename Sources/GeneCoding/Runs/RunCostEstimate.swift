@@ -61,15 +61,17 @@ public enum RunCostEstimate {
     }
 
     /// Bases per token of the longest sequence, for its length in tokens. BPE's grows with the
-    /// vocabulary: in the default profile's store (chapters 1 and 4, BPE learned on each task's training
-    /// split) the longest sequences of tf/0, mouse/0, prom_core_all, prom_300_tata, splice and EMP/H3 had
-    /// 2.8-3.1 bases a token at 256 entries, 3.2-3.5 at 512, 3.4-3.8 at 1,024, 3.6-4.2 at 2,048,
-    /// 3.9-4.5 at 4,096 and 4.4-4.8 at 8,192. We take the low end, 0.3 more per doubling from 2.7 at
-    /// 256, which makes sequences longer, runs dearer. A vocabulary file counts as 4,096 entries.
+    /// vocabulary and is lowest on short tasks. With BPE learned on each task's whole training split,
+    /// the longest sequence of any split of tf/0, mouse/0, prom_core_all, prom_300_tata, splice and
+    /// EMP/H3 (`genecoding tokenize`, 2026-11-30) had at least 2.5 bases a token at 256 entries, 2.9 at
+    /// 512, 3.2 at 1,024, 3.5 at 2,048, 3.7 at 4,096 and 4.0 at 8,192 (the 70 and 101 bp tasks; the
+    /// 300-500 bp ones 3.1 to 4.8). We take that low end, 2.5 at 256 and 0.3 more per doubling, which
+    /// counts no sequence short and the longest tasks' about 20% long. A vocabulary file counts as
+    /// 4,096 entries.
     static func basesPerToken(_ tokenizer: TokenizerSpec) -> Double {
         switch tokenizer {
         case let .kmer(k, overlapping): return overlapping ? 1 : Double(k)
-        case let .bpe(size): return 2.7 + 0.3 * (Double.log2(Double(max(size, 2))) - 8)
+        case let .bpe(size): return 2.5 + 0.3 * (Double.log2(Double(max(size, 2))) - 8)
         case .file: return basesPerToken(.bpe(vocabularySize: 4096))
         }
     }
