@@ -304,7 +304,7 @@ struct Plan: ParsableCommand {
     /// "chapter-tokenization" all name Chapter01Tokenization, looked for beside this genecoding.
     static func chapterExecutable(_ name: String) throws -> String {
         if name.contains("/") {
-            guard FileManager.default.isExecutableFile(atPath: name) else { throw ValidationError("--chapter \(name) is not an executable file") }
+            guard FileManager.default.isExecutableFile(atPath: name) else { throw CommandFailure(description: "--chapter \(name) is not an executable file") }
             return name
         }
         func simplified(_ text: String) -> String {
@@ -314,10 +314,15 @@ struct Plan: ParsableCommand {
         }
         let running = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let folder = URL(fileURLWithPath: running).deletingLastPathComponent()
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasPrefix("Chapter") }.sorted()
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { entry in
+            var isFolder: ObjCBool = false
+            let path = folder.appendingPathComponent(entry).path
+            return entry.hasPrefix("Chapter") && FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) && !isFolder.boolValue
+                && FileManager.default.isExecutableFile(atPath: path)
+        }.sorted()
         guard let found = names.first(where: { simplified($0) == simplified(name) }) else {
-            throw ValidationError("no chapter '\(name)' beside \(running); the chapters built there are: "
-                                  + (names.isEmpty ? "none (swift build -c release)" : names.joined(separator: ", ")))
+            throw CommandFailure(description: "no chapter '\(name)' beside \(running); the chapters built there are: "
+                                 + (names.isEmpty ? "none (swift build -c release)" : names.joined(separator: ", ")))
         }
         return folder.appendingPathComponent(found).path
     }
@@ -397,7 +402,8 @@ struct RunOne: ParsableCommand {
             ComputeThreads.set(threads)
             let executor = RunExecutor(gue: GUE(root: URL(fileURLWithPath: entry.gue)), store: ResultStore(root: URL(fileURLWithPath: entry.results)))
             print("run \(index) of \(grid.runs.count) in \(manifest.manifest): \(entry.label), \(threads) thread\(threads == 1 ? "" : "s"), "
-                  + "estimated \(Format.duration(RunCostEstimate.rescale(entry.estimatedSeconds, fromThreads: grid.threadsPerRun, toThreads: threads)))")
+                  + "estimated \(Format.duration(RunCostEstimate.rescale(entry.estimatedSeconds, fromThreads: grid.threadsPerRun, toThreads: threads)))"
+                  + (entry.memory.map { " and \(Format.bytes($0.processBytes)) at its peak (\($0.peakPhase))" } ?? ""))
             fflush(stdout)  // before any error: a task's log is read from its last lines
             let key = try executor.key(entry.run)
             guard key == entry.key else {

@@ -140,8 +140,9 @@ public struct GridPlan: Sendable {
         bytes % MemoryRequest.gibibyte == 0 ? "\(bytes / MemoryRequest.gibibyte) GiB" : Format.bytes(bytes)
     }
 
-    /// A whole number with thousands separators: 21,940.
+    /// A whole number with thousands separators: 21,940; below 10 with one decimal: 0.4.
     static func grouped(_ value: Double) -> String {
+        if value < 9.95 { return Format.fixed(value, 1) }
         let digits = String(Int(value.rounded()))
         var out = ""
         for (i, c) in digits.reversed().enumerated() {
