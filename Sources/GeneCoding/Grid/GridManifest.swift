@@ -26,6 +26,9 @@ public struct GridManifest: Codable, Hashable, Sendable {
         public var results: String
         /// A rough guess at the run's wall time with the manifest's threads (`RunCostEstimate`).
         public var estimatedSeconds: Double
+        /// The run's memory at its peak and what its job asks for (`RunMemoryEstimate`); nil in
+        /// manifests written before genecoding estimated memory.
+        public var memory: MemoryRequest? = nil
     }
 
     public var format: Int
@@ -61,7 +64,8 @@ public struct GridManifest: Codable, Hashable, Sendable {
             let key = try executor.key(run)
             guard executor.store.record(key) == nil, seen.insert(key).inserted else { continue }
             entries.append(Entry(key: key, label: run.label, run: run, profile: run.profile, gue: gue, results: results,
-                                 estimatedSeconds: try executor.estimatedSeconds(run, threads: threadsPerRun)))
+                                 estimatedSeconds: try executor.estimatedSeconds(run, threads: threadsPerRun),
+                                 memory: try executor.memoryRequest(run, threads: threadsPerRun)))
         }
         return GridManifest(source: source, renderCommand: renderCommand, threadsPerRun: threadsPerRun, runs: entries)
     }
@@ -111,6 +115,20 @@ public struct GridManifest: Codable, Hashable, Sendable {
     /// Written in one step (`AtomicFile`), so a reader never sees half a manifest.
     public func write(to path: String) throws {
         try AtomicFile.write(try ResultStore.encoder.encode(self), to: path)
+    }
+
+    /// The memory request of each run: from the manifest, or, for a manifest written before memory was
+    /// estimated, from the run's data where the entry says it is (nil when that cannot be read).
+    public func memoryRequests() -> [MemoryRequest?] {
+        var executors: [String: RunExecutor] = [:]
+        return runs.map { entry in
+            if let memory = entry.memory { return memory }
+            let place = entry.gue + "\n" + entry.results
+            let executor = executors[place] ?? RunExecutor(gue: GUE(root: URL(fileURLWithPath: entry.gue)),
+                                                           store: ResultStore(root: URL(fileURLWithPath: entry.results)))
+            executors[place] = executor
+            return try? executor.memoryRequest(entry.run, threads: threadsPerRun)
+        }
     }
 
     /// The entry an array task runs, with a message a person can act on when it is out of range.
