@@ -44,8 +44,8 @@ build: deps ## build the library, the command line and the chapters (release)
 test: deps ## run the test suite (real-data tests run when GUE_DIR exists)
 	$(SWIFT) test -c release -Xswiftc -enable-testing
 
-check-data:
-	@test -d "$(GUE_DIR)" || { echo "GUE_DIR=$(GUE_DIR) is not a folder. Point it at a GUE download (folders <group>/<task>/{train,dev,test}.csv), e.g. make GUE_DIR=/data/GUE"; exit 2; }
+check-data: ## check that GUE_DIR looks like GUE: <group>/<task>/{train,dev,test}.csv
+	@bash scripts/check-data.sh "$(GUE_DIR)"
 
 chapter-tokenization: build check-data ## chapter 1: k-mers against BPE (the paper's tokenization table)
 	$(BIN)/Chapter01Tokenization $(CHAPTER_ARGS)
@@ -88,6 +88,10 @@ slurm-check: build check-data ## chapter 1's smoke grid through a private one-no
 .PHONY: interop-check
 interop-check: build ## tiny models of every encoding through genecoding predict, PyTorch (scripts/genecoding_torch.py), HF tokenizers and transformers; makes build/interop-venv once
 	BIN=$(BIN)/genecoding GUE_DIR=$(GUE_DIR) bash scripts/interop-check.sh
+
+.PHONY: kill-check
+kill-check: build ## kill a small run with SIGKILL at random instants and while it finishes; its result must equal an uninterrupted run's
+	BIN=$(BIN) bash scripts/kill-check.sh
 
 clean: ## remove build products (keeps results)
 	rm -rf .build build/smoke

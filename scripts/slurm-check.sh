@@ -6,7 +6,9 @@
 # so it neither needs nor touches a Slurm or munge the machine may already run. Then:
 #   1. the chapter, with GENECODING_BACKEND=manifest, writes the manifest of its smoke grid
 #      (a fresh, empty result store: every run is missing) and exits with 75;
-#   2. `genecoding grid submit` submits it as one job array; we wait for every task to end;
+#   2. `genecoding grid submit` submits it as one job array (the smoke runs share one memory class),
+#      whose script asks for the memory the estimate gives (--mem), after a --node-memory smaller than
+#      that request has been refused; we wait for every task to end;
 #   3. `genecoding grid status --require-done` finds every run in the store;
 #   4. one record is deleted, status must call that run failed, `grid resubmit` must submit that
 #      one index alone, and we wait again;
@@ -100,6 +102,9 @@ say "munged up"
 # --- slurmctld and slurmd, one node on loopback ------------------------------------------------
 mkdir -p "$scratch/slurm/state" "$scratch/slurm/spool" "$scratch/slurm/log"
 cpus=$(nproc)
+# Memory is a consumable resource here, as on most clusters, so the arrays' --mem is checked against
+# it; slurmd drains a node that claims more than it has, so claim 90% of MemTotal.
+memory_mb=$(awk '/^MemTotal:/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)
 cat >"$scratch/slurm/slurm.conf" <<EOF
 # A private single-node cluster for scripts/slurm-check.sh; see /work/shared/SLURM-NOTES.md.
 ClusterName=genecoding-check
@@ -121,13 +126,13 @@ TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
-SelectTypeParameters=CR_Core
+SelectTypeParameters=CR_Core_Memory
 MpiDefault=none
 MailProg=/bin/true
 ReturnToService=2
 # Remember ended tasks for the whole check, so that status can quote their state.
 MinJobAge=3600
-NodeName=localhost CPUs=$cpus State=UNKNOWN
+NodeName=localhost CPUs=$cpus RealMemory=$memory_mb State=UNKNOWN
 PartitionName=check Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 EOF
 export SLURM_CONF="$scratch/slurm/slurm.conf"
@@ -185,7 +190,15 @@ submit_and_wait() {
   grep -q -- "^#SBATCH --array=$3\$" "$scratch/grid/01-tokenization.submit-$2.sbatch" || fail "the array of grid $1 is not $3"
   wait_for_job "$job"
 }
+# A node too small for the runs' request: refused, each run named, nothing submitted.
+if refusal=$("$BIN/genecoding" grid submit --manifest "$manifest" --node-memory 1M 2>&1); then
+  fail "grid submit --node-memory 1M submitted: $refusal"
+fi
+grep -q "would ask for more memory than a node has (--node-memory 1M)" <<<"$refusal" || fail "no refusal naming the runs: $refusal"
+[ ! -e "$scratch/grid/01-tokenization.jobs.json" ] || fail "the refused submission recorded a job"
 submit_and_wait submit 1 "0-$((runs - 1))"
+grep -qE '^#SBATCH --mem=[0-9]+[GM]$' "$scratch/grid/01-tokenization.submit-1.sbatch" || fail "the array asks for no memory"
+say "the array asked for $(sed -n 's/^#SBATCH --mem=//p' "$scratch/grid/01-tokenization.submit-1.sbatch") per task"
 
 # --- 3. every run is in the store -------------------------------------------------------------
 "$BIN/genecoding" grid status --manifest "$manifest" --require-done || fail "not every run is done after the array"

@@ -9,6 +9,8 @@ struct Train: ParsableCommand {
         The profile sets everything not given here (see `genecoding profiles`). Training keeps the
         parameters with the best dev MCC and reports the test scores of those (the GUE protocol).
         Interrupt with Ctrl-C at any time: the next identical command resumes from the last epoch.
+        A run that diverges is stored as failed, with the reason, and the command exits with status 1;
+        --retry-failed trains it again.
         """)
 
     @OptionGroup var data: DataOptions
@@ -25,50 +27,67 @@ struct Train: ParsableCommand {
     @Option(help: "Scale profile: \(ScaleProfile.all.map(\.name).joined(separator: ", ")).")
     var profile: String = "default"
 
-    @Option(help: "Encoder layers (default: the profile's).") var layers: Int?
-    @Option(help: "Width (default: the profile's).") var width: Int?
-    @Option(help: "Attention heads (default: the profile's).") var heads: Int?
-    @Option(help: "Feed-forward width (default: 4 x width, or the profile's).") var feedForward: Int?
-    @Option(help: "Epochs (default: the profile's).") var epochs: Int?
-    @Option(help: "Peak learning rate (default: the profile's).") var learningRate: Double?
+    // Numbers are parsed `.unconditional`ly, so that `--epochs -1` reaches the check as -1 (and is
+    // refused with what is allowed) instead of being read as an unknown option.
+    @Option(parsing: .unconditional, help: "Encoder layers (default: the profile's).") var layers: Int?
+    @Option(parsing: .unconditional, help: "Width (default: the profile's).") var width: Int?
+    @Option(parsing: .unconditional, help: "Attention heads (default: the profile's).") var heads: Int?
+    @Option(parsing: .unconditional, help: "Feed-forward width (default: 4 x width, or the profile's).") var feedForward: Int?
+    @Option(parsing: .unconditional, help: "Epochs (default: the profile's).") var epochs: Int?
+    @Option(parsing: .unconditional, help: "Peak learning rate (default: the profile's).") var learningRate: Double?
     @Option(help: "Norm placement: post (BERT) or pre.") var norm: NormPlacement = .post
     @Option(help: "Pooling: cls, mean or last.") var pooling: Pooling = .classToken
     @Flag(help: "Causal (decoder-only) attention.") var causal = false
-    @Option(help: "Training examples to use (default: the profile's cap; 0 for all).") var trainLimit: Int?
-    @Option(help: "Random seed.") var seed: UInt64 = 1
-    @Option(help: "Threads.") var threads: Int = 2
+    @Option(parsing: .unconditional, help: "Training examples to use (default: the profile's cap; 0 for all).") var trainLimit: Int?
+    @Option(parsing: .unconditional, help: "Random seed (a whole number from 0).") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Threads.") var threads: Int = 2
+    @Flag(help: "Train again a run whose stored result says it failed (diverged).") var retryFailed = false
     @Flag(help: "Print the stored record as JSON.") var json = false
+
+    /// The run these options describe, checked (`Run.validated`): every problem in one message.
+    func makeRun() throws -> Run {
+        let profile = try ScaleProfile.named(profile)
+        let spec = try TokenizerSpec.parse(tokenizer)
+        var run = Run(task: task, tokenizer: spec, positionEncoding: position, profile: profile, seed: seed)
+        if let layers { run.layers = layers }
+        if let width {
+            run.width = width
+            // 4 x width, the BERT ratio; saturated so that a hostile width is refused, not overflowed.
+            run.feedForwardWidth = width.multipliedReportingOverflow(by: 4).overflow ? .max : 4 * width
+        }
+        if let heads { run.heads = heads }
+        if let feedForward { run.feedForwardWidth = feedForward }
+        if let epochs { run.epochs = epochs }
+        if let learningRate { run.optimizer.learningRate = learningRate }
+        if let trainLimit { run.trainLimit = trainLimit == 0 ? nil : trainLimit }
+        run.normPlacement = norm
+        run.pooling = pooling
+        run.causal = causal
+        try RunExecutor.validate(threads: threads)
+        return try run.validated()
+    }
 
     func run() throws {
         try reported {
-            let profile = try ScaleProfile.named(profile)
-            let spec = try TokenizerSpec.parse(tokenizer)
-            var run = Run(task: task, tokenizer: spec, positionEncoding: position, profile: profile, seed: seed)
-            if let layers { run.layers = layers }
-            if let width {
-                run.width = width
-                run.feedForwardWidth = 4 * width
-            }
-            if let heads { run.heads = heads }
-            if let feedForward { run.feedForwardWidth = feedForward }
-            if let epochs { run.epochs = epochs }
-            if let learningRate { run.optimizer.learningRate = learningRate }
-            if let trainLimit { run.trainLimit = trainLimit == 0 ? nil : trainLimit }
-            run.normPlacement = norm
-            run.pooling = pooling
-            run.causal = causal
+            let run = try makeRun()
             ComputeThreads.set(threads)
             let executor = RunExecutor(gue: try data.benchmark(), store: data.store())
+            executor.retryFailed = retryFailed
             let key = try executor.key(run)
-            let stored = executor.store.record(key) != nil
+            let stored = executor.store.record(key).map { !(retryFailed && $0.status == .failed) } ?? false
             let record = try executor.execute(run, threads: threads)
             if json {
                 print(String(decoding: try ResultStore.encoder.encode(record), as: UTF8.self))
-                return
+            } else {
+                print(RecordSummary(record, reused: stored).text)
+                print("stored: \(executor.store.recordURL(key).path)")
+                if record.status == .done { print("model:  \(executor.store.checkpointDirectory(key).path)/model.safetensors") }
             }
-            print(RecordSummary(record, reused: stored).text)
-            print("stored: \(executor.store.recordURL(key).path)")
-            if record.status == .done { print("model:  \(executor.store.checkpointDirectory(key).path)/model.safetensors") }
+            // A failed run is a result (stored, so it is not retrained by accident), but not a success.
+            if record.status == .failed {
+                if !json { print("Stored as failed: the same command returns this record; add --retry-failed to train it again.") }
+                throw ExitCode.failure
+            }
         }
     }
 }

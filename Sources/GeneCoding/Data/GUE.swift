@@ -177,6 +177,8 @@ public enum GUEError: Error, CustomStringConvertible, Sendable, Equatable {
     case rootNotSet
     case rootNotADirectory(path: String)
     case unknownTask(String, root: String, available: [String])
+    /// A task name that cannot name a task folder inside the GUE folder.
+    case malformedTaskName(String, reason: String)
 
     public var description: String {
         switch self {
@@ -189,6 +191,8 @@ public enum GUEError: Error, CustomStringConvertible, Sendable, Equatable {
                 return "unknown GUE task '\(task)': no tasks under \(root) (expected <group>/<task>/{train,dev,test}.csv)"
             }
             return "unknown GUE task '\(task)' under \(root); available: \(available.joined(separator: ", "))"
+        case .malformedTaskName(let task, let reason):
+            return "'\(task)' is not a GUE task name: \(reason)"
         }
     }
 }
@@ -234,16 +238,36 @@ public struct GUE: Sendable {
         return tasks.sorted()
     }
 
-    /// Reads and checks the three splits of `task` ("tf/0") and its PROVENANCE.md, if any.
+    /// A task name in the one form that keys results: "group/task". A user may type `tf/0/`,
+    /// `tf//0`, `./tf/0` or `/tf/0` for `tf/0` (names are always read inside the GUE folder); all name
+    /// the same folder and so the same results. A name that would leave the GUE folder (`..`) or that
+    /// names a hidden folder is refused.
+    public static func normalizedTaskName(_ task: String) throws -> String {
+        func refuse(_ why: String) -> GUEError { .malformedTaskName(task, reason: why) }
+        let parts = task.split(separator: "/", omittingEmptySubsequences: true).map(String.init).filter { $0 != "." }
+        if parts.contains("..") { throw refuse("'..' would leave \(environmentVariable)") }
+        if let hidden = parts.first(where: { $0.hasPrefix(".") }) { throw refuse("'\(hidden)' is a hidden folder, not a GUE group or task") }
+        if let odd = parts.first(where: { $0.contains { $0.isNewline || $0 == "\0" } }) {
+            throw refuse("'\(odd.debugDescription)' holds a control character")
+        }
+        guard parts.count == 2 else {
+            throw refuse(parts.isEmpty ? "it is empty; give <group>/<task>, e.g. tf/0" : "it has \(parts.count) parts; give <group>/<task>, e.g. tf/0")
+        }
+        return parts.joined(separator: "/")
+    }
+
+    /// Reads and checks the three splits of `task` ("tf/0", or any spelling `normalizedTaskName`
+    /// accepts) and its PROVENANCE.md, if any.
     public func load(_ task: String) throws -> GUETask {
         guard Self.isDirectory(root.path) else { throw GUEError.rootNotADirectory(path: root.path) }
-        let parts = task.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let folder = root.appendingPathComponent(parts.joined(separator: "/"), isDirectory: true)
-        let wellFormed = parts.count == 2 && !parts.contains { $0 == "." || $0 == ".." || $0.hasPrefix(".") }
-        guard wellFormed, Self.isDirectory(folder.path) else {
+        let name: String
+        do { name = try Self.normalizedTaskName(task) } catch {
             throw GUEError.unknownTask(task, root: root.path, available: availableTasks())
         }
-        let name = parts.joined(separator: "/")
+        let folder = root.appendingPathComponent(name, isDirectory: true)
+        guard Self.isDirectory(folder.path) else {
+            throw GUEError.unknownTask(task, root: root.path, available: availableTasks())
+        }
         let splits = try Self.splitNames.map { try DataSplit(name: $0, contentsOf: folder.appendingPathComponent("\($0).csv")) }
         let provenanceFile = folder.appendingPathComponent(Self.provenanceFileName)
         var provenance: String?
@@ -255,6 +279,22 @@ public struct GUE: Sendable {
             }
         }
         return try GUETask(name: name, folder: folder, train: splits[0], dev: splits[1], test: splits[2], provenance: provenance)
+    }
+
+    /// Every folder two levels down that holds at least one split file, with the task read from it
+    /// or the reason it cannot be: what `genecoding tasks` lists, the bad tasks beside the good ones.
+    public func survey() -> [(name: String, task: Result<GUETask, any Error>)] {
+        var found: [(name: String, task: Result<GUETask, any Error>)] = []
+        for group in Self.subfolders(of: root).sorted() {
+            for task in Self.subfolders(of: root.appendingPathComponent(group)).sorted() {
+                let folder = root.appendingPathComponent(group).appendingPathComponent(task)
+                let present = Self.splitNames.filter { FileManager.default.fileExists(atPath: folder.appendingPathComponent("\($0).csv").path) }
+                guard !present.isEmpty else { continue }
+                let name = "\(group)/\(task)"
+                found.append((name, Result { try load(name) }))
+            }
+        }
+        return found
     }
 
     private static func subfolders(of url: URL) -> [String] {

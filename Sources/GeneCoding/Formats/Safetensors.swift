@@ -17,6 +17,12 @@
 // the header's length against the file, the JSON, the dtypes, that each tensor's offsets span
 // exactly its shape's bytes, and that the tensors tile the data part with no gap or overlap.
 // F32 is read as is; F16, BF16 and F64 are converted to Float; integer tensors are refused by name.
+//
+// Our own files carry a seal (`sealed()`, `verifySeal`): the SHA-256 of every tensor (name, shape,
+// values) and every other metadata entry, kept in `__metadata__` under "sha256". The format's own
+// checks catch a cut or garbled file; the seal catches what leaves the layout intact: a flipped bit,
+// a NaN written into a tensor, a scaled tensor, an edited counter in the metadata. Readers that do
+// not know the seal (Python's `safetensors`) see one more metadata string and load the file as before.
 import Foundation
 
 public struct SafetensorsFile: Sendable, Equatable {
@@ -272,6 +278,70 @@ public struct SafetensorsFile: Sendable, Equatable {
                 return nil
             }
         }
+    }
+}
+
+// MARK: - The seal
+
+extension SafetensorsFile {
+    /// The metadata entry that holds the seal.
+    public static let sealKey = "sha256"
+
+    /// SHA-256 (hex) over the metadata other than the seal and over every tensor, in name order.
+    /// Each piece is length-prefixed, so no two different files hash the same bytes. Values are
+    /// hashed as F32 little-endian, the bytes `encoded()` writes.
+    public func contentDigest() -> String {
+        var hasher = SHA256()
+        func integer(_ n: Int) { withUnsafeBytes(of: UInt64(n).littleEndian) { hasher.update(rawBytes: $0) } }
+        func text(_ s: String) { integer(s.utf8.count); hasher.update(Data(s.utf8)) }
+        let pairs = metadata.keys.filter { $0 != Self.sealKey }.sorted(by: Self.nameOrder)
+        integer(pairs.count)
+        for key in pairs { text(key); text(metadata[key]!) }
+        integer(tensors.count)
+        for tensor in tensors {
+            text(tensor.name)
+            integer(tensor.shape.count)
+            for dimension in tensor.shape { integer(dimension) }
+            integer(tensor.values.count)
+            tensor.values.withUnsafeBufferPointer { buffer in
+                #if _endian(little)
+                hasher.update(rawBytes: UnsafeRawBufferPointer(buffer))
+                #else
+                for value in buffer { withUnsafeBytes(of: value.bitPattern.littleEndian) { hasher.update(rawBytes: $0) } }
+                #endif
+            }
+        }
+        return SHA256.hex(hasher.finalize())
+    }
+
+    /// The same file with its seal set to the digest of its content.
+    public func sealed() -> SafetensorsFile {
+        var copy = self
+        copy.metadata[Self.sealKey] = contentDigest()
+        return copy
+    }
+
+    /// Whether the file carries a seal at all (files written before seals, or by other tools, do not).
+    public var isSealed: Bool { metadata[Self.sealKey] != nil }
+
+    /// Throws, naming `file`, unless the file carries a seal that matches its content.
+    public func verifySeal(file: String) throws {
+        guard let recorded = metadata[Self.sealKey] else {
+            throw InputError(file: file, "carries no checksum (\"\(Self.sealKey)\" in its __metadata__), so it cannot be verified")
+        }
+        let actual = contentDigest()
+        guard recorded == actual else {
+            throw InputError(file: file, "checksum mismatch: the tensors or metadata were changed after the file was written "
+                             + "(recorded SHA-256 \(recorded.prefix(12))..., content \(actual.prefix(12))...); the file is damaged or was edited")
+        }
+    }
+
+    /// The first tensor holding a NaN or an infinity, and where in it, if any.
+    public func firstNonFinite() -> (tensor: String, index: Int)? {
+        for tensor in tensors {
+            if let index = tensor.values.firstIndex(where: { !$0.isFinite }) { return (tensor.name, index) }
+        }
+        return nil
     }
 }
 

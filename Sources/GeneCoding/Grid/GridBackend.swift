@@ -5,7 +5,9 @@
 //   GENECODING_BACKEND=slurm      write the manifest and submit it as a Slurm job array, and stop
 //
 //   GENECODING_MANIFEST=PATH      the manifest (default: <results>/grids/<chapter>.json)
-//   GENECODING_SLURM_*            what the array asks for (see `SlurmOptions`)
+//   GENECODING_SLURM_*            what the arrays ask for (see `SlurmOptions`); with
+//                                 GENECODING_SLURM_NODE_MEMORY, runs a node cannot hold are refused
+//                                 unless GENECODING_SLURM_SKIP_OVERSIZED=1 (then left out)
 //   GENECODING_EXECUTABLE=PATH    the `genecoding` the array's tasks run (default: the one beside
 //                                 the chapter's executable, else the one on PATH)
 //
@@ -78,13 +80,16 @@ public enum GridBackend: Hashable, Sendable {
                 """
         }
         let submission = GridSubmission(manifest: path, options: options, executable: try Self.genecodingExecutable(environment),
-                                        slurm: slurm)
+                                        skipOversized: environment["GENECODING_SLURM_SKIP_OVERSIZED"] == "1", slurm: slurm)
         let outcome = try submission.submit(.notStarted)
         var lines = ["\(missing).", "Manifest: \(path)"]
-        if let job = outcome.jobID {
-            lines.append("Submitted Slurm job array \(job): \(outcome.indices.count) tasks, \(outcome.time ?? "?") each, script \(outcome.script ?? "?")")
-        } else {
-            lines.append("Nothing submitted: every missing run is already waiting or running (" + GridStatus.summary(outcome.before) + ").")
+        for array in outcome.arrays {
+            lines.append("Submitted Slurm job array \(array.jobID ?? "?"): \(Format.plural(array.indices.count, "task")), \(array.time) "
+                         + "and \(array.memory.map { "--mem=\($0)" } ?? "the cluster's default memory") each, script \(array.script)")
+        }
+        if outcome.arrays.isEmpty {
+            lines.append(outcome.skipped.isEmpty ? "Nothing submitted: every missing run is already waiting or running (" + GridStatus.summary(outcome.before) + ")."
+                         : "Nothing submitted: no missing run fits a node.")
         }
         lines += outcome.notes
         lines.append("Follow it with: genecoding grid status --manifest \(Slurm.shellWord(path))")

@@ -26,6 +26,9 @@ public struct GridManifest: Codable, Hashable, Sendable {
         public var results: String
         /// A rough guess at the run's wall time with the manifest's threads (`RunCostEstimate`).
         public var estimatedSeconds: Double
+        /// The run's memory at its peak and what its job asks for (`RunMemoryEstimate`); nil in
+        /// manifests written before genecoding estimated memory.
+        public var memory: MemoryRequest? = nil
     }
 
     public var format: Int
@@ -61,7 +64,8 @@ public struct GridManifest: Codable, Hashable, Sendable {
             let key = try executor.key(run)
             guard executor.store.record(key) == nil, seen.insert(key).inserted else { continue }
             entries.append(Entry(key: key, label: run.label, run: run, profile: run.profile, gue: gue, results: results,
-                                 estimatedSeconds: try executor.estimatedSeconds(run, threads: threadsPerRun)))
+                                 estimatedSeconds: try executor.estimatedSeconds(run, threads: threadsPerRun),
+                                 memory: try executor.memoryRequest(run, threads: threadsPerRun)))
         }
         return GridManifest(source: source, renderCommand: renderCommand, threadsPerRun: threadsPerRun, runs: entries)
     }
@@ -80,6 +84,32 @@ public struct GridManifest: Codable, Hashable, Sendable {
         guard format == Self.currentFormat else {
             throw InputError(file: path, "manifest format \(format); this genecoding reads format \(Self.currentFormat)")
         }
+        let problems = self.problems()
+        if !problems.isEmpty {
+            throw InputError(file: path, "cannot be trained as it stands (was it edited by hand?): " + problems.joined(separator: "; "))
+        }
+    }
+
+    /// Everything in the manifest that no run could be trained with: the threads, and per entry its
+    /// key, its paths, its estimate and every setting of its run (`Run.validated`), each problem with
+    /// the entry's index and label. Checked on load, so that one bad entry stops the manifest before
+    /// any run starts, not a worker halfway through.
+    public func problems() -> [String] {
+        var found: [String] = []
+        do { try RunExecutor.validate(threads: threadsPerRun) } catch { found.append("threadsPerRun: \(error)") }
+        let hexDigits = Set("0123456789abcdef")
+        for (index, entry) in runs.enumerated() {
+            var wrong: [String] = []
+            if entry.key.count != 64 || !entry.key.allSatisfy(hexDigits.contains) { wrong.append("key '\(entry.key)' is not a SHA-256 in hex") }
+            if entry.gue.isEmpty { wrong.append("gue names no folder") }
+            if entry.results.isEmpty { wrong.append("results names no folder") }
+            if !(entry.estimatedSeconds.isFinite && entry.estimatedSeconds >= 0) {
+                wrong.append("estimatedSeconds is \(entry.estimatedSeconds), not a number of seconds")
+            }
+            do { try entry.run.validate() } catch { wrong.append("\(error)") }
+            if !wrong.isEmpty { found.append("run \(index) (\(entry.label)): " + wrong.joined(separator: "; ")) }
+        }
+        return found
     }
 
     /// Written in one step (`AtomicFile`), so a reader never sees half a manifest.
@@ -87,10 +117,25 @@ public struct GridManifest: Codable, Hashable, Sendable {
         try AtomicFile.write(try ResultStore.encoder.encode(self), to: path)
     }
 
+    /// The memory request of each run: from the manifest, or, for a manifest written before memory was
+    /// estimated, from the run's data where the entry says it is (nil when that cannot be read).
+    public func memoryRequests() -> [MemoryRequest?] {
+        var executors: [String: RunExecutor] = [:]
+        return runs.map { entry in
+            if let memory = entry.memory { return memory }
+            let place = entry.gue + "\n" + entry.results
+            let executor = executors[place] ?? RunExecutor(gue: GUE(root: URL(fileURLWithPath: entry.gue)),
+                                                           store: ResultStore(root: URL(fileURLWithPath: entry.results)))
+            executors[place] = executor
+            return try? executor.memoryRequest(entry.run, threads: threadsPerRun)
+        }
+    }
+
     /// The entry an array task runs, with a message a person can act on when it is out of range.
     public func entry(at index: Int) throws -> Entry {
         guard runs.indices.contains(index) else {
-            throw ConfigurationError(message: "run index \(index) is outside the manifest's \(runs.count) runs (0...\(runs.count - 1))")
+            let range = runs.isEmpty ? "it has none" : "0...\(runs.count - 1)"
+            throw ConfigurationError(message: "run index \(index) is outside the manifest's \(runs.count) runs (\(range))")
         }
         return runs[index]
     }

@@ -41,6 +41,9 @@ public struct GridJobs: Codable, Hashable, Sendable {
         /// The copy of the manifest the tasks read: the manifest itself may be rewritten meanwhile.
         public var manifest: String
         public var tasks: [Task]
+        /// What each task asked for: --mem and --time (nil in jobs files written before they were recorded).
+        public var memory: String? = nil
+        public var time: String? = nil
     }
 
     public var submissions: [Submission] = []

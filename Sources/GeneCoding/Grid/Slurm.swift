@@ -1,9 +1,10 @@
 // Slurm, as far as a grid needs it: the batch script of a job array whose task I trains run I of a
 // manifest, submitting it, and reading back what Slurm says about the tasks.
 //
-// One array per submission, one task per run. Every task asks for the same CPUs (the run's
-// threads) and the same time limit, because sbatch gives one array one set of requests: the time
-// asked is that of the dearest run submitted (from `RunCostEstimate`, unless given).
+// One task per run. Every task of an array asks for the same CPUs (the run's threads), memory and
+// time limit, because sbatch gives one array one set of requests: runs are grouped by the memory they
+// need into a few arrays (`GridSubmission`), each asking for the memory and the time of its own
+// largest and dearest run (from `RunMemoryEstimate` and `RunCostEstimate`, unless given).
 //
 // Reading state: `scontrol -o show job ID` prints one line per array task that has started and one
 // line for the tasks still waiting (their indices folded, e.g. `ArrayTaskId=3,7-9%2`). It knows
@@ -20,20 +21,25 @@ public struct SlurmOptions: Codable, Hashable, Sendable {
     public var time: String?
     /// CPUs per task, also the run's threads; nil: the manifest's threads per run.
     public var cpusPerTask: Int?
-    /// Memory per task as sbatch takes it (`4G`); nil: the cluster's default.
+    /// Memory per task as sbatch takes it (`4G`); nil: each array asks for the estimate of its largest
+    /// run (`MemoryRequest`), or the cluster's default when a manifest has no estimate.
     public var memory: String?
+    /// The memory of one node (`256G`): runs that would ask for more are refused (`GridSubmission`).
+    /// Not an sbatch option; nil: no check.
+    public var nodeMemory: String?
     /// At most this many tasks of the array at once (`--array=...%N`).
     public var maxRunning: Int?
     /// Further sbatch options, one `#SBATCH` line each (`--qos=long`, `--constraint=avx2`).
     public var extra: [String]
 
     public init(partition: String? = nil, account: String? = nil, time: String? = nil, cpusPerTask: Int? = nil,
-                memory: String? = nil, maxRunning: Int? = nil, extra: [String] = []) {
+                memory: String? = nil, nodeMemory: String? = nil, maxRunning: Int? = nil, extra: [String] = []) {
         self.partition = partition
         self.account = account
         self.time = time
         self.cpusPerTask = cpusPerTask
         self.memory = memory
+        self.nodeMemory = nodeMemory
         self.maxRunning = maxRunning
         self.extra = extra
     }
@@ -42,7 +48,7 @@ public struct SlurmOptions: Codable, Hashable, Sendable {
     /// (SBATCH_PARTITION, SBATCH_ACCOUNT, SBATCH_QOS, ...) work as well, and override these.
     public static let environmentVariables = [
         "GENECODING_SLURM_PARTITION", "GENECODING_SLURM_ACCOUNT", "GENECODING_SLURM_TIME", "GENECODING_SLURM_CPUS",
-        "GENECODING_SLURM_MEM", "GENECODING_SLURM_MAX_RUNNING", "GENECODING_SLURM_OPTIONS",
+        "GENECODING_SLURM_MEM", "GENECODING_SLURM_NODE_MEMORY", "GENECODING_SLURM_MAX_RUNNING", "GENECODING_SLURM_OPTIONS",
     ]
 
     public static func fromEnvironment(_ environment: [String: String]) throws -> SlurmOptions {
@@ -55,7 +61,8 @@ public struct SlurmOptions: Codable, Hashable, Sendable {
         let options = SlurmOptions(
             partition: value("GENECODING_SLURM_PARTITION"), account: value("GENECODING_SLURM_ACCOUNT"),
             time: value("GENECODING_SLURM_TIME"), cpusPerTask: try number("GENECODING_SLURM_CPUS"),
-            memory: value("GENECODING_SLURM_MEM"), maxRunning: try number("GENECODING_SLURM_MAX_RUNNING"),
+            memory: value("GENECODING_SLURM_MEM"), nodeMemory: value("GENECODING_SLURM_NODE_MEMORY"),
+            maxRunning: try number("GENECODING_SLURM_MAX_RUNNING"),
             extra: value("GENECODING_SLURM_OPTIONS").map { $0.split(whereSeparator: \.isWhitespace).map(String.init) } ?? [])
         try options.validate()
         return options
@@ -71,6 +78,8 @@ public struct SlurmOptions: Codable, Hashable, Sendable {
             throw ConfigurationError(message: "extra sbatch option '\(bad)' must start with '-' (e.g. --qos=long)")
         }
         if let cpus = cpusPerTask, cpus < 1 { throw ConfigurationError(message: "CPUs per task must be at least 1") }
+        if let memory { _ = try Slurm.bytes(memory: memory, option: "--mem", allowingZero: true) }
+        if let nodeMemory { _ = try Slurm.bytes(memory: nodeMemory, option: "--node-memory") }
         if let n = maxRunning, n < 1 { throw ConfigurationError(message: "at most N running tasks needs N >= 1") }
     }
 }
@@ -99,6 +108,35 @@ public enum Slurm {
         let s = max(0, seconds)
         let clock = String(format: "%02d:%02d:%02d", (s % 86_400) / 3600, (s / 60) % 60, s % 60)
         return s >= 86_400 ? "\(s / 86_400)-\(clock)" : clock
+    }
+
+    /// Bytes of a memory size as sbatch's --mem reads it: a whole number with an optional unit K, M,
+    /// G or T (powers of 1024; M when none is given), optionally followed by B ("64G", "64GB", "4096").
+    /// `option` names the setting in the error. sbatch reads `--mem=0` as all of a node's memory,
+    /// which `allowingZero` accepts (as 0).
+    public static func bytes(memory text: String, option: String, allowingZero: Bool = false) throws -> Int {
+        var body = Substring(text.trimmingCharacters(in: .whitespaces))
+        if body.count > 1, let last = body.last, last == "B" || last == "b", let before = body.dropLast().last, before.isLetter { body = body.dropLast() }
+        let shifts: [Character: Int] = ["K": 10, "M": 20, "G": 30, "T": 40]
+        var shift = 20
+        if let last = body.last, last.isLetter {
+            guard let s = shifts[Character(last.uppercased())] else {
+                throw ConfigurationError(message: "\(option) \(text): the unit must be K, M, G or T (e.g. 64G)")
+            }
+            shift = s
+            body = body.dropLast()
+        }
+        guard let number = Int(body), number > 0 || (allowingZero && number == 0), number <= Int.max >> shift else {
+            throw ConfigurationError(message: "\(option) \(text): a positive whole number of bytes with a unit, please (e.g. 64G or 4096M)")
+        }
+        return number << shift
+    }
+
+    /// `bytes` as sbatch's --mem takes it: whole GiB as `NG`, else MiB rounded up as `NM`.
+    public static func memory(bytes: Int) -> String {
+        let mebibyte = 1 << 20, gibibyte = 1 << 30
+        if bytes % gibibyte == 0 { return "\(bytes / gibibyte)G" }
+        return "\((bytes + mebibyte - 1) / mebibyte)M"
     }
 
     /// `text` as one word for bash, in single quotes ('it'\''s').
@@ -132,9 +170,11 @@ public struct SlurmArrayScript: Hashable, Sendable {
     /// The manifest (snapshot) the indices refer to.
     public var manifest: String
     public var options: SlurmOptions
+    /// Memory per task as sbatch takes it; nil: `options.memory`, else the cluster's default.
+    public var memory: String?
 
     public init(jobName: String, indices: [Int], cpusPerTask: Int, time: String, logDirectory: String,
-                workingDirectory: String, executable: String, manifest: String, options: SlurmOptions) {
+                workingDirectory: String, executable: String, manifest: String, options: SlurmOptions, memory: String? = nil) {
         self.jobName = jobName
         self.indices = indices
         self.cpusPerTask = cpusPerTask
@@ -144,6 +184,7 @@ public struct SlurmArrayScript: Hashable, Sendable {
         self.executable = executable
         self.manifest = manifest
         self.options = options
+        self.memory = memory
     }
 
     /// "0-13", or "0-13%4" when at most 4 may run at once.
@@ -164,7 +205,7 @@ public struct SlurmArrayScript: Hashable, Sendable {
         ]
         if let p = options.partition { directives.append("--partition=\(p)") }
         if let a = options.account { directives.append("--account=\(a)") }
-        if let m = options.memory { directives.append("--mem=\(m)") }
+        if let m = memory ?? options.memory { directives.append("--mem=\(m)") }
         directives += options.extra
         let command = [Slurm.shellQuoted(executable), "grid", "run-one", "--manifest", Slurm.shellQuoted(manifest),
                        "--index", "\"$SLURM_ARRAY_TASK_ID\"", "--threads", "\(cpusPerTask)"].joined(separator: " ")

@@ -1,4 +1,6 @@
-// What defines a model: a value, hashed into the result store's keys.
+// What defines a model: a value, hashed into the result store's keys, and checked (`validate`)
+// before any tensor is allocated.
+import Foundation
 
 /// How token positions reach the model.
 public enum PositionEncoding: String, Codable, CaseIterable, Sendable {
@@ -90,16 +92,101 @@ public struct ModelConfiguration: Codable, Hashable, Sendable {
 
     public var headSize: Int { width / heads }
 
-    public func validate() throws {
-        func fail(_ m: String) -> ConfigurationError { ConfigurationError(message: m) }
-        guard width > 0, heads > 0, width % heads == 0 else { throw fail("width \(width) is not a multiple of heads \(heads)") }
-        if positionEncoding == .rope, headSize % 2 != 0 { throw fail("RoPE rotates pairs: head size \(headSize) must be even") }
-        if positionEncoding == .sinusoidal, width % 2 != 0 { throw fail("sinusoidal encoding needs an even width, not \(width)") }
-        guard layers >= 1 else { throw fail("at least one layer, not \(layers)") }
-        guard classCount >= 2 else { throw fail("a classifier needs at least 2 classes, not \(classCount)") }
-        guard maxLength >= 2 else { throw fail("maxLength \(maxLength) cannot hold [CLS] and [SEP]") }
-        guard (0..<1).contains(dropout) else { throw fail("dropout \(dropout) is not in [0, 1)") }
-        guard vocabularySize > SpecialToken.allCases.count else { throw fail("vocabulary of \(vocabularySize) has no room past the special tokens") }
+    /// Throws one `ConfigurationError` listing every setting that cannot make a model, each with what
+    /// is allowed, and refuses a model whose parameters alone would not fit in `memoryLimit` bytes
+    /// (this machine's memory by default), before anything is allocated.
+    public func validate(memoryLimit: Double = ModelConfiguration.memoryLimit) throws {
+        let found = problems(memoryLimit: memoryLimit, training: nil)
+        if !found.isEmpty { throw ConfigurationError(problems: found) }
+    }
+
+    /// The same, for training at `batchSize` sequences of `tokens` tokens: activations kept for the
+    /// backward pass and the optimiser's state count as well as the parameters.
+    public func validateTraining(batchSize: Int, tokens: Int, memoryLimit: Double = ModelConfiguration.memoryLimit) throws {
+        let found = problems(memoryLimit: memoryLimit, training: (batchSize, tokens))
+        if !found.isEmpty { throw ConfigurationError(problems: found) }
+    }
+
+    /// Every problem of the configuration, in words a user can act on (empty when there is none).
+    /// Sizes are checked in `Double`, so that no product of hostile integers can overflow.
+    func problems(memoryLimit: Double, training: (batchSize: Int, tokens: Int)?) -> [String] {
+        var found: [String] = []
+        func atLeast(_ name: String, _ value: Int, _ least: Int) {
+            if value < least { found.append("\(name) is \(value): give a whole number of at least \(least)") }
+        }
+        atLeast("width", width, 1)
+        atLeast("heads", heads, 1)
+        atLeast("feed-forward width", feedForwardWidth, 1)
+        atLeast("layers", layers, 1)
+        if classCount < 2 { found.append("a classifier needs at least 2 classes, not \(classCount)") }
+        if maxLength < 2 { found.append("the longest input of \(maxLength) tokens cannot hold [CLS] and [SEP]: give at least 2") }
+        if vocabularySize <= SpecialToken.allCases.count {
+            found.append("a vocabulary of \(vocabularySize) has no room past the \(SpecialToken.allCases.count) special tokens")
+        }
+        if !(0..<1).contains(dropout) { found.append("dropout is \(dropout): give a probability from 0 up to (not including) 1") }
+        if !(layerNormEpsilon.isFinite && layerNormEpsilon > 0) {
+            found.append("the LayerNorm epsilon is \(layerNormEpsilon): give a small positive number")
+        }
+        if width >= 1, heads >= 1 {
+            if width % heads != 0 {
+                found.append("width \(width) is not a multiple of the \(heads) heads: each head takes width / heads channels, a whole number")
+            } else if positionEncoding == .rope, headSize % 2 != 0 {
+                found.append("RoPE rotates pairs of channels: the head size (width \(width) / \(heads) heads = \(headSize)) must be even")
+            }
+        }
+        if positionEncoding == .sinusoidal, width >= 1, width % 2 != 0 {
+            found.append("sinusoidal encoding pairs sines with cosines: the width must be even, not \(width)")
+        }
+        guard found.isEmpty else { return found }
+
+        let needed = training.map { memoryBytes(batchSize: $0.batchSize, tokens: $0.tokens) } ?? parameterBytes(copies: 2)
+        if needed > memoryLimit {
+            let what = training.map { "training it (batch \($0.batchSize), \($0.tokens) tokens a sequence)" } ?? "holding it"
+            found.append("the model has \(Self.count(parameterEstimate)) parameters; \(what) would need at least \(Self.bytes(needed)) "
+                         + "but this machine has \(Self.bytes(memoryLimit)) of memory: choose a smaller width, feed-forward width, depth or vocabulary")
+        }
+        return found
+    }
+
+    // MARK: memory
+
+    /// The memory a configuration may use: the machine's physical memory. A model that needs more
+    /// can only fail, after minutes of swapping or at the first allocation that the system refuses.
+    public static var memoryLimit: Double { Double(ProcessInfo.processInfo.physicalMemory) }
+
+    /// `parameterCount` in floating point: the same count, safe from overflow for any sizes.
+    /// Learned positions have a table of maxLength rows; the other encodings are counted as if they
+    /// had one too (sinusoidal keeps its table, RoPE and ALiBi theirs are smaller), an upper bound.
+    var parameterEstimate: Double {
+        let c = Double(width), f = Double(feedForwardWidth), v = Double(vocabularySize)
+        let perLayer = 4 * (c * c + c) + (c * f + f) + (f * c + c) + 2 * 2 * c
+        return v * c + Double(maxLength) * c + Double(layers) * perLayer + 2 * c + (c * c + c) + c * Double(classCount) + Double(classCount)
+    }
+
+    /// Bytes of `copies` float copies of the parameters (a model holds two: values and gradients).
+    func parameterBytes(copies: Double) -> Double { parameterEstimate * copies * Double(MemoryLayout<Float>.size) }
+
+    /// A lower bound on the bytes a training step takes: five copies of the parameters (values,
+    /// gradients, AdamW's two moments, the best-on-dev copy) and the activations each layer keeps for
+    /// its backward pass, per token: its input, Q, K, V, the attention output, two LayerNorm caches and
+    /// the feed-forward input (8C), the feed-forward's u, GELU(u) and Φ(u) (3F), and H attention
+    /// probabilities per key (twice with dropout: before and after). Temporaries come on top, so the
+    /// true peak is higher; a run refused by this bound cannot run. (A fuller estimate is planned.)
+    public func memoryBytes(batchSize: Int, tokens: Int) -> Double {
+        let c = Double(width), f = Double(feedForwardWidth), h = Double(heads), t = Double(tokens)
+        let probabilityCopies: Double = dropout > 0 ? 2 : 1
+        let perToken = Double(layers) * (8 * c + 3 * f + probabilityCopies * h * t)
+        let activations = Double(batchSize) * t * perToken * Double(MemoryLayout<Float>.size)
+        return parameterBytes(copies: 5) + activations
+    }
+
+    static func bytes(_ n: Double) -> String {
+        for (unit, size) in [("TB", 1e12), ("GB", 1e9), ("MB", 1e6)] where n >= size { return String(format: "%.1f %@", n / size, unit) }
+        return String(format: "%.0f kB", n / 1e3)
+    }
+
+    static func count(_ n: Double) -> String {
+        n >= 1e9 ? String(format: "%.1f billion", n / 1e9) : n >= 1e6 ? String(format: "%.1f million", n / 1e6) : String(format: "%.0f", n)
     }
 
     /// Trainable parameters, the count used by "6 x parameters x tokens".
@@ -115,7 +202,21 @@ public struct ModelConfiguration: Codable, Hashable, Sendable {
     }
 }
 
+/// Settings that cannot work, said so that the user can fix them: one message for all of them.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    /// Each problem on its own (one entry when the error was made from a message).
+    public let problems: [String]
+
+    public init(message: String) {
+        self.message = message
+        problems = [message]
+    }
+
+    public init(problems: [String]) {
+        self.problems = problems
+        message = problems.joined(separator: "; ")
+    }
+
     public var description: String { message }
 }

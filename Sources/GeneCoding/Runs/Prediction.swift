@@ -56,8 +56,14 @@ public struct ModelFolder {
         let config = try ModelDescription(contentsOf: configURL.path, runRecord: record)
         // Every folder ever written has the "genecoding" block loadModel reads; one without it
         // (edited by hand) gets the configuration derived above.
-        model = config.hasProjectBlock ? try Checkpoint.loadModel(from: directory) : try Checkpoint.loadWeights(config.configuration, from: directory)
         var notes = config.derived.map { "\(configURL.path) has no \($0.field) (an older folder): using \($0.value), \($0.source)" }
+        if config.hasProjectBlock {
+            let loaded = try Checkpoint.loadModel(from: directory)
+            model = loaded.model
+            if !loaded.sealed { notes.append("\(weightsURL.path) carries no checksum (written before models were sealed): it could not be verified") }
+        } else {
+            model = try Checkpoint.loadWeights(config.configuration, from: directory)
+        }
 
         let tokenizerURL = directory.appendingPathComponent(Checkpoint.tokenizerFile)
         let tokenizer: any Tokenizer

@@ -24,6 +24,8 @@ public struct ResultStore: Sendable {
         case unreadable(reason: String)
     }
 
+    /// A run's stored result, or why there is none. A file that is not a record of `key` is
+    /// `unreadable` (the executor then computes the run again and replaces the file).
     public func lookup(_ key: String) -> Lookup {
         let url = recordURL(key)
         guard let data = FileManager.default.contents(atPath: url.path) else { return .missing }
@@ -61,8 +63,13 @@ public struct ResultStore: Sendable {
     public static func key<T: Encodable>(of value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        // Non-finite numbers are spelled out rather than failing the encoder (finite ones encode as before).
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var hasher = SHA256()
-        hasher.update(try! encoder.encode(value))
+        do { hasher.update(try encoder.encode(value)) } catch {
+            // A value whose encoding throws (none of ours do) still gets a key of its own description.
+            hasher.update(Data("unencodable \(value)".utf8))
+        }
         hasher.update(Data("\n\(engineVersion)".utf8))
         return SHA256.hex(hasher.finalize())
     }
@@ -79,6 +86,15 @@ public struct ResultStore: Sendable {
     public static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.dateEncodingStrategy = .iso8601
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }()
+
+    /// The same on one line: for JSON kept inside another file (a checkpoint's metadata).
+    static let compactEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
         e.dateEncodingStrategy = .iso8601
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e

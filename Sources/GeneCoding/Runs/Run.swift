@@ -82,16 +82,25 @@ public struct Run: Codable, Hashable, Sendable {
 
     /// The fields that decide the result, in a canonical (sorted-keys) JSON. A tokenizer file is named
     /// by its file name only: its content enters the key through its SHA-256 (see `RunExecutor.dataHashes`),
-    /// so a clone of the repository in another folder finds the results it ships.
+    /// so a clone of the repository in another folder finds the results it ships. The task is named
+    /// in its normal form (`GUE.normalizedTaskName`), so `tf/0/` and `tf//0` find the results of `tf/0`;
+    /// a valid name is its own normal form, so no stored key changed when this was added.
     func canonicalJSON() -> Data {
         var copy = self
         copy.profile = ""
+        copy.task = (try? Run.normalizedTaskName(task)) ?? task
         if case let .file(path) = tokenizer {
             copy.tokenizer = .file(path: URL(fileURLWithPath: path).lastPathComponent)
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return try! encoder.encode(copy)
+        // Non-finite numbers have no JSON form; `validated()` refuses them, and this spelling keeps
+        // the encoder from failing on a run that was never validated (finite numbers encode as before).
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try encoder.encode(copy) } catch {
+            // Only non-finite floats make JSONEncoder fail, and they are spelled out above.
+            return Data("unencodable run \(copy)".utf8)
+        }
     }
 
     /// The result-store key: SHA-256 over the run, its data files' hashes and the engine version.
@@ -105,6 +114,117 @@ public struct Run: Codable, Hashable, Sendable {
         for name in dataHashes.keys.sorted() { hasher.update(Data("\n\(name)=\(dataHashes[name]!)".utf8)) }
         hasher.update(Data("\n\(engineVersion)".utf8))
         return SHA256.hex(hasher.finalize())
+    }
+}
+
+// MARK: - validation
+
+extension Run {
+    /// Largest epoch count accepted: enough for any study, small enough that steps, estimates and
+    /// schedules stay far from integer overflow.
+    public static let largestEpochCount = 100_000
+    /// Longest model input accepted, in tokens (chapter 4 goes to a few thousand).
+    public static let largestMaxTokens = 1 << 20
+
+    /// The task name `run.task` stands for: GUE's `group/task`, or a synthetic task's name after its
+    /// prefix, each in normal form (`GUE.normalizedTaskName`).
+    public static func normalizedTaskName(_ task: String) throws -> String {
+        if task.hasPrefix(RunExecutor.syntheticPrefix) {
+            return RunExecutor.syntheticPrefix + (try GUE.normalizedTaskName(String(task.dropFirst(RunExecutor.syntheticPrefix.count))))
+        }
+        return try GUE.normalizedTaskName(task)
+    }
+
+    /// The run with its task name in normal form, after checking every setting: one
+    /// `ConfigurationError` lists every problem, each with what is allowed. The model is checked by
+    /// `ModelConfiguration.validate`, here with the smallest vocabulary the tokenizer can have and at
+    /// the shortest input, so a model too large for this machine at any length is refused before
+    /// anything is allocated; the executor checks again at the real length once the data is encoded.
+    /// Every place a run enters (the command line, a manifest, a profile, a chapter) comes through here.
+    public func validated(memoryLimit: Double = ModelConfiguration.memoryLimit) throws -> Run {
+        var problems: [String] = []
+        var run = self
+        do { run.task = try Run.normalizedTaskName(task) } catch { problems.append("\(error)") }
+
+        func whole(_ name: String, _ value: Int, from least: Int, to most: Int? = nil) {
+            guard value < least || value > (most ?? .max) else { return }
+            problems.append("\(name) is \(value): give a whole number " + (most.map { "from \(least) to \($0)" } ?? "of at least \(least)"))
+        }
+        func cap(_ name: String, _ value: Int?) {
+            if let value, value < 1 { problems.append("\(name) is \(value): give a positive number of rows, or none for the whole split") }
+        }
+        func positive(_ name: String, _ value: Double) {
+            if !(value.isFinite && value > 0) { problems.append("\(name) is \(value): give a positive finite number") }
+        }
+        func fraction(_ name: String, _ value: Double, closed: Bool) {
+            let inside = closed ? (0...1).contains(value) : (0..<1).contains(value)
+            if !inside { problems.append("\(name) is \(value): give a number from 0 to 1" + (closed ? "" : " (1 excluded)")) }
+        }
+
+        switch tokenizer {
+        case let .kmer(k, _) where !(1...6).contains(k):
+            problems.append("k-mer length \(k): give K from 1 to 6")
+        case let .bpe(size) where size < TokenizerSpec.smallestBPEVocabulary:
+            problems.append("BPE vocabulary of \(size): give at least \(TokenizerSpec.smallestBPEVocabulary) entries")
+        case let .file(path) where path.isEmpty:
+            problems.append("the tokenizer file has no name")
+        default: break
+        }
+        whole("epochs", epochs, from: 1, to: Self.largestEpochCount)
+        whole("batch size", batchSize, from: 1)
+        positive("learning rate", optimizer.learningRate)
+        if !(optimizer.weightDecay.isFinite && optimizer.weightDecay >= 0) {
+            problems.append("weight decay is \(optimizer.weightDecay): give a finite number of at least 0")
+        }
+        fraction("AdamW beta1", optimizer.beta1, closed: false)
+        fraction("AdamW beta2", optimizer.beta2, closed: false)
+        positive("AdamW epsilon", optimizer.epsilon)
+        fraction("warm-up fraction", optimizer.warmupFraction, closed: true)
+        if let clip = optimizer.gradientClip { positive("gradient clip", clip) }
+        cap("train limit", trainLimit)
+        cap("dev limit", devLimit)
+        cap("test limit", testLimit)
+        cap("tokenizer training limit", tokenizerTrainingLimit)
+        whole("longest input (maxTokens)", maxTokens, from: 3, to: Self.largestMaxTokens)
+        if let trainCrop { whole("training crop", trainCrop, from: 1) }
+        for crop in testCrops ?? [] { whole("test crop", crop, from: 1) }
+        for file in extraTests ?? [] where file.contains("/") || !file.hasSuffix(".csv") || file.hasPrefix(".") {
+            problems.append("extra test '\(file)': give the name of a .csv file in the folder of task \(task)")
+        }
+        if let p = pretraining {
+            whole("pretraining epochs", p.epochs, from: 1, to: Self.largestEpochCount)
+            whole("pretraining batch size", p.batchSize, from: 1)
+            positive("pretraining learning rate", p.learningRate)
+            if !(p.maskProbability > 0 && p.maskProbability <= 1) {
+                problems.append("mask probability is \(p.maskProbability): give a number above 0 and at most 1")
+            }
+            cap("pretraining corpus limit", p.corpusLimit)
+        }
+        problems += smallestModel.problems(memoryLimit: memoryLimit, training: batchSize >= 1 ? (batchSize, 3) : nil)
+        if !problems.isEmpty { throw ConfigurationError(problems: problems) }
+        return run
+    }
+
+    /// Checks the run (`validated`); for callers that keep the run as it was given.
+    public func validate(memoryLimit: Double = ModelConfiguration.memoryLimit) throws {
+        _ = try validated(memoryLimit: memoryLimit)
+    }
+
+    /// The model of this run as small as its data could make it: the fewest ids its tokenizer can
+    /// have (a BPE vocabulary stops growing when its training data has no pair left to merge, so it
+    /// may end below the size asked for), two classes, and the shortest table of positions (maxTokens
+    /// rows when the run pretrains, as pretraining fixes the table there).
+    var smallestModel: ModelConfiguration {
+        let vocabulary: Int
+        switch tokenizer {
+        case let .kmer(k, _) where (1...6).contains(k):
+            vocabulary = SpecialToken.allCases.count + (1 << (2 * k))
+        default: vocabulary = TokenizerSpec.smallestBPEVocabulary
+        }
+        return ModelConfiguration(vocabularySize: vocabulary, classCount: 2, maxLength: pretraining == nil ? 3 : maxTokens,
+                                  width: width, heads: heads, feedForwardWidth: feedForwardWidth, layers: layers,
+                                  positionEncoding: positionEncoding, normPlacement: normPlacement, pooling: pooling,
+                                  dropout: dropout, causal: causal)
     }
 }
 
@@ -134,8 +254,12 @@ public struct RunRecord: Codable, Sendable {
     public var engineVersion: String
     public var commit: String
     public var threads: Int
+    /// Wall seconds of the processes that led to this result (see RunExecutor's header).
     public var wallSeconds: Double
     public var finished: Date
+    /// SHA-256 of the model.safetensors the run stored (nil for a failed run, and for records
+    /// written before models carried checksums).
+    public var modelSHA256: String? = nil
 }
 
 public struct ExtraTestScore: Codable, Hashable, Sendable {

@@ -39,28 +39,40 @@ public enum RunCostEstimate {
         public var longestBases: Int
         /// Rows and longest sequence of each extra test file a run scores (`Run.extraTests`).
         public var extraTests: [(rows: Int, longestBases: Int)]
+        /// Classes of the task (the classifier's output width; `RunMemoryEstimate`).
+        public var classes: Int
 
-        public init(trainRows: Int, devRows: Int, testRows: Int, longestBases: Int, extraTests: [(rows: Int, longestBases: Int)] = []) {
+        public init(trainRows: Int, devRows: Int, testRows: Int, longestBases: Int, extraTests: [(rows: Int, longestBases: Int)] = [],
+                    classes: Int = 2) {
             self.trainRows = trainRows
             self.devRows = devRows
             self.testRows = testRows
             self.longestBases = longestBases
             self.extraTests = extraTests
+            self.classes = classes
         }
 
+        /// The longest sequence is the longest of all three splits: batches are padded to their longest.
         public init(_ task: GUETask, extraTests: [DataSplit] = []) {
             self.init(trainRows: task.train.count, devRows: task.dev.count, testRows: task.test.count,
-                      longestBases: task.train.summary.longest,
-                      extraTests: extraTests.map { ($0.count, $0.summary.longest) })
+                      longestBases: task.splits.map(\.summary.longest).max()!,
+                      extraTests: extraTests.map { ($0.count, $0.summary.longest) }, classes: task.classCount)
         }
     }
 
-    /// Bases per token, for sequence length in tokens. BPE's is a typical value for DNA vocabularies
-    /// of 4,096 entries (4-5 bases); we take the low end, which makes sequences longer, runs dearer.
+    /// Bases per token of the longest sequence, for its length in tokens. BPE's grows with the
+    /// vocabulary and is lowest on short tasks. With BPE learned on each task's whole training split,
+    /// the longest sequence of any split of tf/0, mouse/0, prom_core_all, prom_300_tata, splice and
+    /// EMP/H3 (`genecoding tokenize`, 2026-11-30) had at least 2.5 bases a token at 256 entries, 2.9 at
+    /// 512, 3.2 at 1,024, 3.5 at 2,048, 3.7 at 4,096 and 4.0 at 8,192 (the 70 and 101 bp tasks; the
+    /// 300-500 bp ones 3.1 to 4.8). We take that low end, 2.5 at 256 and 0.3 more per doubling, which
+    /// counts no sequence short and the longest tasks' about 20% long. A vocabulary file counts as
+    /// 4,096 entries.
     static func basesPerToken(_ tokenizer: TokenizerSpec) -> Double {
         switch tokenizer {
         case let .kmer(k, overlapping): return overlapping ? 1 : Double(k)
-        case .bpe, .file: return 4
+        case let .bpe(size): return 2.5 + 0.3 * (Double.log2(Double(max(size, 2))) - 8)
+        case .file: return basesPerToken(.bpe(vocabularySize: 4096))
         }
     }
 

@@ -76,6 +76,35 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         return p
     }
 
+    /// Checks the profile as a chapter would run it, with the chapter's `tasks`, `workers` and
+    /// `threads` in place of the profile's where given: one `ConfigurationError` names every problem,
+    /// each with what is allowed. Every run the profile makes, at every depth and seed, must pass
+    /// `Run.validated` (the tokenizer, and any change a chapter makes to a run, are checked again
+    /// when the run executes). For chapters' options, and for profiles read from elsewhere.
+    public func validate(tasks: [String]? = nil, workers: Int? = nil, threads: Int? = nil,
+                         memoryLimit: Double = ModelConfiguration.memoryLimit) throws {
+        var problems: [String] = []
+        func note(_ body: () throws -> Void) {
+            do { try body() } catch let error as ConfigurationError { problems += error.problems } catch { problems.append("\(error)") }
+        }
+        note { try RunExecutor.validate(workers: workers ?? self.workers, threads: threads ?? threadsPerRun) }
+        let tasks = tasks ?? self.tasks
+        if tasks.isEmpty { problems.append("no tasks: name at least one, as <group>/<task>") }
+        if seeds.isEmpty { problems.append("no seeds: name at least one") }
+        if depths.isEmpty { problems.append("no depths: name at least one layer count") }
+        for task in tasks { note { _ = try Run.normalizedTaskName(task) } }
+        // The model and training settings, once per depth (a task and seed change no limit).
+        for depth in Set([layers] + depths).sorted() {
+            var run = Run(task: "group/task", tokenizer: .kmer(k: 1, overlapping: false), profile: self, seed: seeds.first ?? 0)
+            run.layers = depth
+            note { _ = try run.validated(memoryLimit: memoryLimit) }
+        }
+        // Each problem once (a bad width shows at every depth).
+        var seen = Set<String>()
+        problems = problems.filter { seen.insert($0).inserted }
+        if !problems.isEmpty { throw ConfigurationError(message: "profile \(name): " + problems.joined(separator: "; ")) }
+    }
+
     /// One line for reports.
     public var description: String {
         "\(name): width \(width), \(heads) heads, ff \(feedForwardWidth), \(layers) layers, \(epochs) epochs, batch \(batchSize), "

@@ -43,6 +43,7 @@ final class GridManifestTests: XCTestCase {
             XCTAssertEqual(entry.gue, root.appendingPathComponent("gue").path)
             XCTAssertEqual(entry.results, root.appendingPathComponent("results").path)
             XCTAssertGreaterThan(entry.estimatedSeconds, RunCostEstimate.overheadSeconds)
+            XCTAssertEqual(entry.memory, try executor.memoryRequest(entry.run, threads: 2))
         }
         XCTAssertEqual(manifest.threadsPerRun, 2)
         XCTAssertEqual(manifest.engineVersion, engineVersion)
@@ -64,7 +65,8 @@ final class GridManifestTests: XCTestCase {
         // Each entry names everything a task on another node needs, in plain JSON.
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
         let entry = (json["runs"] as! [[String: Any]])[0]
-        XCTAssertEqual(Set(entry.keys), ["key", "label", "run", "profile", "gue", "results", "estimatedSeconds"])
+        XCTAssertEqual(Set(entry.keys), ["key", "label", "run", "profile", "gue", "results", "estimatedSeconds", "memory"])
+        XCTAssertEqual(Set((entry["memory"] as! [String: Any]).keys), ["tensorBytes", "peakPhase", "processBytes", "requestBytes"])
         XCTAssertEqual((entry["run"] as! [String: Any])["tokenizer"] as? String, "kmer:3")
     }
 

@@ -27,6 +27,15 @@ final class PredictionTests: StoreTestCase {
         return executor.store.checkpointDirectory(record.key)
     }
 
+    /// Makes the folder's model.safetensors an unsealed one, as models were written before checksums:
+    /// what an older folder holds, whose config.json and tokenizer.json nothing vouches for.
+    func unseal(_ directory: URL) throws {
+        let path = directory.appendingPathComponent("model.safetensors").path
+        var file = try SafetensorsFile(contentsOf: path)
+        for key in [SafetensorsFile.sealKey, "config_sha256", "tokenizer_sha256"] { file.metadata[key] = nil }
+        try file.write(to: path)
+    }
+
     func records(_ rows: [LabeledSequence]) -> [SequenceRecord] {
         rows.enumerated().map { SequenceRecord(id: "r\($0)", sequence: $1.sequence, label: $1.label, line: $0 + 2) }
     }
@@ -275,9 +284,10 @@ final class PredictionTests: StoreTestCase {
             let rows = records(Array(try executor.task(run.task).test.rows.prefix(30)))
             let now = try Predictor(ModelFolder(directory: directory)).predict(rows)
 
-            // Make it an older folder: the old config.json, and for k-mers no tokenizer.json; a BPE
-            // vocabulary as RunExecutor wrote it (no normalizer, no truncation).
+            // Make it an older folder: an unsealed model, the old config.json, and for k-mers no
+            // tokenizer.json; a BPE vocabulary as RunExecutor wrote it (no normalizer, no truncation).
             let current = try ModelFolder(directory: directory)
+            try unseal(directory)
             try legacyConfig(current.configuration, run: run).write(to: directory.appendingPathComponent("config.json"))
             let tokenizerURL = directory.appendingPathComponent("tokenizer.json")
             if case .kmer = tokenizer {
@@ -301,6 +311,7 @@ final class PredictionTests: StoreTestCase {
         let run = tinyRun(position: .alibi)
         let directory = try trainedFolder(run)
         let current = try ModelFolder(directory: directory)
+        try unseal(directory)
         var json = try XCTUnwrap(JSONSerialization.jsonObject(with: legacyConfig(current.configuration, run: run)) as? [String: Any])
         json["genecoding"] = nil
         json["layer_norm_eps"] = nil
@@ -329,6 +340,12 @@ final class PredictionTests: StoreTestCase {
             try saved.write(to: url)
         }
         XCTAssertNoThrow(try ModelFolder(directory: directory))
+        // A sealed model refuses a config.json or tokenizer.json that is not the one it was saved with.
+        let edited = String(decoding: try Data(contentsOf: directory.appendingPathComponent("config.json")), as: UTF8.self) + "\n"
+        try damage("config.json", with: edited) { assertRefused("config.json", "does not belong to") }
+        try damage("tokenizer.json", with: "[1, 2]") { assertRefused("tokenizer.json", "does not belong to") }
+        // Unsealed (an older folder), each file's own problem is named.
+        try unseal(directory)
         try damage("config.json", with: nil) { assertRefused("config.json", "missing") }
         try damage("config.json", with: "{\"vocab_size\": ") { assertRefused("config.json", "not valid JSON") }
         try damage("config.json", with: "{\"vocab_size\": 64}") { assertRefused("config.json", "missing integer num_labels") }

@@ -77,13 +77,13 @@ final class PretrainerTests: XCTestCase {
         let order = first.model.parameters.all.map(\.name)
         XCTAssertThrowsError(try first.run(checkpoint: { state in
             saved = state
-            try Checkpoint.saveState(state, key: "mlm", order: order, to: directory)
+            try Checkpoint.saveState(state, key: "mlm", order: order, wallSeconds: 0, to: directory)
             throw Stop()
         }))
         XCTAssertEqual(saved?.epochsDone, 1)
 
         let shapes = Dictionary(uniqueKeysWithValues: first.model.parameters.all.map { ($0.name, $0.value.shape) })
-        let loaded = try XCTUnwrap(Checkpoint.loadState(key: "mlm", order: order, shapes: shapes, from: directory))
+        let loaded = try XCTUnwrap(Checkpoint.loadState(key: "mlm", order: order, shapes: shapes, from: directory).trainerState)
         for (label, state) in [("in memory", saved!), ("from checkpoint files", loaded)] {
             let resumed = try pretrainer(seed: 4, epochs: 2, corpusSize: 128)
             let outcome = try resumed.run(resumingFrom: state)

@@ -1,0 +1,412 @@
+// How much memory a run holds at its peak, counted before it runs: what a cluster job must ask for.
+//
+// Slurm gives a job the site's default memory (often a few GB per CPU) unless the job asks, and kills
+// it for going over only after it has queued and trained for hours. At the paper's scale the smallest
+// runs hold a few GB and the largest tens of GB, so every array asks for the memory of its largest run
+// (`GridSubmission`), and the plan packs runs into nodes by it (`GridPlan`).
+//
+// Legend: B sequences in a batch, T its padded length in tokens, n = B·T rows, C width, F feed-forward
+// width, H heads, L layers, K classes, V vocabulary, P parameters, w compute threads. Counts are of
+// Floats (4 bytes each).
+//
+// The tested part counts the bytes of live tensors, as `TensorMemory` sees them, at the worst moment of
+// each phase of a run; the peak is the largest:
+//
+//   peak = max( state while training  + one training step,          the largest training batch
+//               state at evaluation   + one evaluation batch,       dev, the train sample, test (batches of 64)
+//               state at an epoch's end,                            copies of the snapshots being made
+//               parameters, gradients + one evaluation batch,       test crops and extra test files, after training
+//               pretraining phases,                                 for a pretrained run, before fine-tuning )
+//
+//   state while training   8P after the first epoch (5P in it): parameters P, gradients P, AdamW's moments 2P,
+//                          the best-on-dev snapshot P, and the checkpoint state's copies of the parameters P and
+//                          of the moments 2P (`Trainer.run` keeps them between epochs)
+//   state at evaluation    8P (the test split is scored once the checkpoint state exists)
+//   state at an epoch end  10P: new copies of the moments (2P) are made while the old ones are held
+//   one training step      embeddings + L × layer(training) + head + backward
+//   one evaluation batch   embeddings + L × layer(evaluation) + head
+//   embeddings             2nC: e, and LN_emb(e) (post-norm) or the final LayerNorm's output (pre-norm)
+//   layer(training)        8nC + 3nF + 2BHT²: attention probabilities and their dropout copy per head
+//   layer(evaluation)      8nC + 3nF + BHT²: the forward pass keeps every layer's cache, backward or not
+//   backward               10nC + 2nF + max(nC, w·T²): one block's gradients, its incoming dy, and dx_L,
+//                          held throughout (dy is dx_L in a lone post-norm block: 9nC); then each worker's
+//                          dP [T, T] in attention, or the block's dx after it
+//   head                   a few B×C and B×K (pooling, pooler, logits and their gradients)
+//
+// Every count that depends on how the engine lays out its tensors is in `activationTerms` and
+// `TrainerCopies`. The tests hold the estimate to `TensorMemory.peak` on seven shapes (at most 20%
+// over, 5% under; it matches to 0.1%), so they fail when the engine changes and these counts do not.
+//
+// What is not a tensor enters only the request (`MemoryRequest`), with a stated margin:
+//
+//   process = baseline (Swift runtime, Foundation, OpenBLAS and its buffers)
+//           + data (the task's rows as text, the encoded splits as [[Int32]])
+//           + max(peak, checkpoint writing: the 8P state plus 8P of Swift arrays and file bytes)
+//   request = 1.25 × process + 1 GiB, rounded up to whole GiB
+import Foundation
+
+public struct RunMemoryEstimate: Hashable, Sendable {
+    /// A batch as the engine sees it: sequences, padded to the longest.
+    public struct Batch: Hashable, Sendable {
+        public var sequences: Int
+        public var tokens: Int
+        public init(sequences: Int, tokens: Int) {
+            self.sequences = sequences
+            self.tokens = tokens
+        }
+        var rows: Int { sequences * tokens }
+    }
+
+    /// Masked-language-model pretraining before fine-tuning (`Pretrainer`, MaskedLanguageModel.swift).
+    public struct PretrainingShape: Hashable, Sendable {
+        public var training: Batch
+        /// Masked rows of the training batch that masks the most (the head's N).
+        public var maskedRows: Int
+        /// The largest held-out batch and its masked rows.
+        public var heldOut: Batch
+        public var heldOutMaskedRows: Int
+        public var epochs: Int
+        public init(training: Batch, maskedRows: Int, heldOut: Batch, heldOutMaskedRows: Int, epochs: Int) {
+            self.training = training
+            self.maskedRows = maskedRows
+            self.heldOut = heldOut
+            self.heldOutMaskedRows = heldOutMaskedRows
+            self.epochs = epochs
+        }
+    }
+
+    /// One phase of a run and the tensor bytes live at its worst moment.
+    public struct Phase: Hashable, Sendable {
+        public var name: String
+        public var bytes: Int
+    }
+
+    public var model: ModelConfiguration
+    /// The largest training batch.
+    public var training: Batch
+    /// The largest batch of each split scored inside `Trainer.run` (dev, the train sample, test).
+    public var evaluations: [Batch]
+    /// Batches scored after training, with only the parameters and gradients held (test crops, extra tests).
+    public var laterEvaluations: [Batch]
+    public var epochs: Int
+    public var threads: Int
+    public var pretraining: PretrainingShape?
+
+    public init(model: ModelConfiguration, training: Batch, evaluations: [Batch], laterEvaluations: [Batch] = [],
+                epochs: Int, threads: Int, pretraining: PretrainingShape? = nil) {
+        self.model = model
+        self.training = training
+        self.evaluations = evaluations
+        self.laterEvaluations = laterEvaluations
+        self.epochs = epochs
+        self.threads = threads
+        self.pretraining = pretraining
+    }
+
+    static let floatBytes = MemoryLayout<Float>.stride
+
+    /// P × 4: one copy of every parameter.
+    public var parameterBytes: Int { model.parameterCount * Self.floatBytes }
+
+    /// The masked-language model's parameters: the classifier's plus the prediction head's
+    /// transform (C×C + C), its LayerNorm (2C) and the output bias (V); the output matrix is E, tied.
+    var pretrainingParameterBytes: Int {
+        let c = model.width
+        return (model.parameterCount + c * c + c + 2 * c + model.vocabularySize) * Self.floatBytes
+    }
+
+    /// Every phase of the run with its peak tensor bytes, in the order they happen.
+    public var phases: [Phase] {
+        let p = parameterBytes
+        let copies = TrainerCopies.self
+        let afterFirst = epochs >= 2
+        var phases: [Phase] = []
+        if let pretraining {
+            let mlm = pretrainingParameterBytes
+            let later = pretraining.epochs >= 2
+            // The classifier (parameters and gradients) is built before its encoder is pretrained.
+            let classifier = copies.modelOnly * p
+            let state = (later ? copies.pretrainingLater : copies.pretrainingFirst) * mlm
+            phases.append(Phase(name: "pretraining step", bytes: classifier + state
+                + Self.floatBytes * Self.activationTerms(model, pretraining.training, training: true, threads: threads,
+                                                         maskedRows: pretraining.maskedRows).total))
+            phases.append(Phase(name: "pretraining evaluation", bytes: classifier + state
+                + Self.floatBytes * Self.activationTerms(model, pretraining.heldOut, training: false, threads: threads,
+                                                         maskedRows: pretraining.heldOutMaskedRows).total))
+            phases.append(Phase(name: "pretraining epoch end",
+                                bytes: classifier + (later ? copies.pretrainingEpochEndLater : copies.pretrainingEpochEndFirst) * mlm))
+        }
+        phases.append(Phase(name: "training step", bytes: (afterFirst ? copies.trainingLater : copies.trainingFirst) * p
+            + Self.floatBytes * Self.activationTerms(model, training, training: true, threads: threads).total))
+        if let largest = evaluations.map({ Self.activationTerms(model, $0, training: false, threads: threads).total }).max() {
+            phases.append(Phase(name: "evaluation", bytes: copies.evaluation * p + Self.floatBytes * largest))
+        }
+        phases.append(Phase(name: "epoch end", bytes: (afterFirst ? copies.epochEndLater : copies.epochEndFirst) * p))
+        if let largest = laterEvaluations.map({ Self.activationTerms(model, $0, training: false, threads: threads).total }).max() {
+            phases.append(Phase(name: "evaluation after training", bytes: copies.modelOnly * p + Self.floatBytes * largest))
+        }
+        return phases
+    }
+
+    /// The most tensor bytes live at once: what `TensorMemory.peak` measures over the run.
+    public var peakTensorBytes: Int { phases.map(\.bytes).max() ?? 0 }
+
+    /// The phase that sets the peak ("evaluation", "training step", ...).
+    public var peakPhase: String { phases.max { $0.bytes < $1.bytes }?.name ?? "" }
+
+    // MARK: - The engine's layout: update these when the engine changes
+
+    /// How many copies of the parameters (P) the trainers hold in each phase. Counted from
+    /// Trainer.run, AdamW and Pretrainer.run; the epoch-end figures are the transient maximum while
+    /// `snapshot()` and the moments' copies replace the ones held.
+    enum TrainerCopies {
+        /// Parameters and their gradients (the model alone).
+        static let modelOnly = 2
+        /// + AdamW's moments m, v (2) + the best-on-dev snapshot (1).
+        static let trainingFirst = 5
+        /// + the checkpoint state's parameters (1) and moments (2), kept from the first epoch's end on.
+        static let trainingLater = 8
+        /// The test split is scored after the last epoch, with the checkpoint state held.
+        static let evaluation = 8
+        /// At the first epoch's end the checkpoint state is made: 5 + parameters 1 + moments 2.
+        static let epochEndFirst = 8
+        /// Later: the new moments (2) are copied while the old ones are still held.
+        static let epochEndLater = 10
+        /// Pretrainer: parameters, gradients, moments (4); its best snapshot is the checkpoint's parameters.
+        static let pretrainingFirst = 4
+        /// + the checkpoint state's parameters (1) and moments (2).
+        static let pretrainingLater = 7
+        /// At the first epoch's end: 4 + parameters 1 + moments 2; later 7 + the moments' new copies 2.
+        static let pretrainingEpochEndFirst = 7
+        static let pretrainingEpochEndLater = 9
+        /// The checkpoint writer turns parameters, best, m and v into Float arrays (4) and then into
+        /// the file's bytes (4): outside TensorMemory, beside the state.
+        static let checkpointSerialization = 8
+    }
+
+    /// Floats of the activations of one pass, as the engine holds them, by part.
+    public struct ActivationTerms: Hashable, Sendable {
+        /// e, and LN_emb(e) (post-norm) or the final LayerNorm's output (pre-norm).
+        public var embeddings: Int
+        /// One block's cache (all blocks hold the same).
+        public var perLayer: Int
+        public var layers: Int
+        /// Pooling, pooler, dropout copy, logits and their gradients; or the masked-language head.
+        public var head: Int
+        /// Gradients alive together at backward's worst moment; 0 in evaluation.
+        public var backward: Int
+        public var total: Int { embeddings + layers + head + backward }
+    }
+
+    /// Floats live at the worst moment of one pass over `batch`: the forward caches of every layer
+    /// (kept until backward ends, and kept in evaluation too, since `forward` returns them), and during
+    /// a training step the gradients backward holds at once. `maskedRows` makes it a pass of the
+    /// masked-language model (N rows through its head) instead of the classifier.
+    ///
+    /// Each term names the tensors it counts (Model/*.swift). Backward's figure was read off the code
+    /// and confirmed by measurement: Swift releases none of a block's gradients before the block returns.
+    public static func activationTerms(_ m: ModelConfiguration, _ batch: Batch, training: Bool, threads: Int,
+                                       maskedRows: Int? = nil) -> ActivationTerms {
+        let (b, t, c, f, h, k, v) = (batch.sequences, batch.tokens, m.width, m.feedForwardWidth, m.heads, m.classCount, m.vocabularySize)
+        let n = batch.rows
+        let dropout = training && m.dropout > 0
+        // Attention keeps P [B, H, T, T], and P̃ = dropout(P) beside it when dropout is on.
+        let probabilities = (dropout ? 2 : 1) * b * h * t * t
+        // EncoderLayer: q, k, v, the context O, the attention output (which becomes the residual sum), h
+        // (LN₁'s output, or LN₂'s input for pre-norm), f (the FFN output and second residual sum) and y
+        // (LN₂'s output; pre-norm keeps LN₁(x) instead): 8 of [n, C]. u, GELU(u), Φ(u): 3 of [n, F].
+        let perLayer = 8 * n * c + 3 * n * f + probabilities
+        // Embeddings: e [n, C], then LN_emb(e) (post-norm) or the final LayerNorm's output (pre-norm).
+        let embeddings = 2 * n * c
+        var head: Int
+        var backward = 0
+        if let maskedRows {
+            // MaskedLanguageModel: x_m, u, GELU(u), Φ(u), h [N, C]; logits and their gradient [N, V].
+            head = 5 * maskedRows * c + 2 * maskedRows * v
+            if training {
+                // Its backward: dh, dg, du, dx_m [N, C] and the scattered gradient of x_L [n, C].
+                head += 4 * maskedRows * c
+            }
+        } else {
+            let pooler = m.pooling == .classToken
+            // gathered [B, C]; pooled (tanh of the pooler) [B, C]; drop(pooled), a copy when dropout is on.
+            head = b * c + (pooler ? b * c : 0) + (dropout ? b * c : 0)
+            if !training && pooler { head += b * c }   // the pooler's pre-tanh output, freed when tanh returns
+            // logits [B, K] and the loss's gradient dz [B, K].
+            head += 2 * b * k
+            if training {
+                // dHead, and with a pooler dPre and dGathered [B, C]; dx_L [n, C] is counted with backward.
+                head += (pooler ? 3 : 1) * b * c
+            }
+        }
+        if training {
+            // The block being differentiated (EncoderLayer.backward, SelfAttention.backward), post-norm
+            // names: dSum2, df, dSum1, da, dContext, dq, dk, dv (8 of [n, C]); dg, du (2 of [n, F]).
+            backward = 8 * n * c + 2 * n * f
+            // dx_L, which the caller holds for the whole of backward, and the block's incoming dy when it is
+            // another tensor: from the second block on, or from the start behind pre-norm's final LayerNorm.
+            backward += n * c + (m.layers >= 2 || m.normPlacement == .pre ? n * c : 0)
+            // Then either dP [T, T] of each worker in the attention loop, or after it the block's dx [n, C].
+            backward += max(n * c, min(max(threads, 1), b * h) * t * t)
+        }
+        return ActivationTerms(embeddings: embeddings, perLayer: perLayer, layers: m.layers * perLayer, head: head, backward: backward)
+    }
+}
+
+// MARK: - From a run
+
+extension RunMemoryEstimate {
+    /// Sequences the trainer scores at once (`Trainer.evaluate`'s default batch).
+    static let evaluationBatchSize = 64
+
+    /// The estimate of `run` on a task of `task`'s size, with a vocabulary of `vocabularySize` ids,
+    /// on `threads` threads. Lengths come from `RunCostEstimate.tokens`, the longest sequence of each
+    /// split in tokens (an estimate for BPE); batches of the longest sequences are counted full.
+    public init(_ run: Run, task: RunCostEstimate.TaskSize, vocabularySize: Int, threads: Int) {
+        let train = min(task.trainRows, run.trainLimit ?? .max)
+        let dev = min(task.devRows, run.devLimit ?? .max)
+        let test = min(task.testRows, run.testLimit ?? .max)
+        let tokens = RunCostEstimate.tokensPerSequence(run, task)
+        func scored(_ rows: Int, _ tokens: Int, batch: Int = Self.evaluationBatchSize) -> Batch {
+            Batch(sequences: max(1, min(batch, rows)), tokens: tokens)
+        }
+        let evaluations = [scored(dev, tokens), scored(min(train, RunCostEstimate.trainScoreSample), tokens), scored(test, tokens)]
+        var later: [Batch] = (run.testCrops ?? []).map { bases in
+            scored(test, RunCostEstimate.tokens(run, bases: min(bases, task.longestBases)))
+        }
+        for extra in task.extraTests {
+            let t = RunCostEstimate.tokens(run, bases: extra.longestBases)
+            later.append(scored(min(extra.rows, run.testLimit ?? .max), t, batch: RunExecutor.evaluationBatch(longest: t)))
+        }
+        // The model is sized for the longest input of any split the run encodes (learned positions).
+        let longest = ([tokens] + later.map(\.tokens)).max()!
+        let configuration = ModelConfiguration(
+            vocabularySize: vocabularySize, classCount: task.classes,
+            maxLength: run.pretraining == nil ? longest : max(longest, run.maxTokens), width: run.width, heads: run.heads,
+            feedForwardWidth: run.feedForwardWidth, layers: run.layers, positionEncoding: run.positionEncoding,
+            normPlacement: run.normPlacement, pooling: run.pooling, dropout: run.dropout, causal: run.causal)
+        var pretrainingShape: PretrainingShape? = nil
+        if let p = run.pretraining {
+            // Pretraining reads whole sequences (no crop), up to maxTokens.
+            let whole = RunCostEstimate.tokens(run, bases: task.longestBases)
+            let corpus = min(task.trainRows, p.corpusLimit ?? .max)
+            let trainingBatch = Batch(sequences: max(1, min(p.batchSize, corpus)), tokens: whole)
+            let heldOut = scored(dev, whole)
+            pretrainingShape = PretrainingShape(
+                training: trainingBatch, maskedRows: Self.maskedRows(trainingBatch, probability: p.maskProbability),
+                heldOut: heldOut, heldOutMaskedRows: Self.maskedRows(heldOut, probability: p.maskProbability), epochs: p.epochs)
+        }
+        self.init(model: configuration, training: Batch(sequences: max(1, min(run.batchSize, train)), tokens: tokens),
+                  evaluations: evaluations, laterEvaluations: later, epochs: run.epochs, threads: threads, pretraining: pretrainingShape)
+    }
+
+    /// Masked rows of a batch that masks many: BERT's corruption picks each ordinary token (all but
+    /// [CLS] and [SEP]) with `probability`, so the count is binomial; four standard deviations above
+    /// its mean, at most every ordinary token.
+    static func maskedRows(_ batch: Batch, probability: Double) -> Int {
+        let ordinary = Double(batch.sequences * max(batch.tokens - 2, 1))
+        let mean = probability * ordinary
+        let spread = 4 * (ordinary * probability * (1 - probability)).squareRoot()
+        return max(1, min(Int(ordinary), Int((mean + spread).rounded(.up))))
+    }
+
+    /// Ids of a tokenizer: k-mers and a BPE size are known; a file is read.
+    public static func vocabularySize(of tokenizer: TokenizerSpec) throws -> Int {
+        switch tokenizer {
+        case let .kmer(k, overlapping): return KmerTokenizer(k: k, overlapping: overlapping).vocabularySize
+        case let .bpe(size): return size
+        case .file: return try tokenizer.makeTokenizer(trainingSequences: []).vocabularySize
+        }
+    }
+}
+
+// MARK: - The request
+
+/// What a run's job asks for, beside the tested tensor estimate.
+public struct MemoryRequest: Codable, Hashable, Sendable {
+    /// Peak bytes of live tensors (`RunMemoryEstimate.peakTensorBytes`), the part the tests hold.
+    public var tensorBytes: Int
+    /// Which phase sets that peak ("evaluation", "training step", ...).
+    public var peakPhase: String
+    /// The whole process at its peak: tensors, what is not a tensor, and the baseline.
+    public var processBytes: Int
+    /// What the job asks for: `processBytes` with the margin, in whole GiB.
+    public var requestBytes: Int
+
+    public static let gibibyte = 1 << 30
+    /// The Swift runtime, Foundation, OpenBLAS with its buffers, and the allocator's slack: three runs
+    /// of `genecoding train` (width 768 and 256, 2 layers, 1-mers and BPE on tf/0 and EMP/H3) peaked
+    /// 44-186 MiB above their estimated tensors and checkpoint copies (`/usr/bin/time`, 2026-11-30).
+    public static let baselineBytes = 256 << 20
+    /// Proportional margin: the tests allow the tensor estimate 5% under the measurement (and 20% over;
+    /// it matched to 0.1%), the BPE lengths are a guess (`RunCostEstimate.basesPerToken`); glibc keeps freed
+    /// blocks (`ComputeThreads.keepFreedMemory`), so fragmentation adds to the resident size; and Swift
+    /// arrays beside the tensors (LayerNorm statistics, RoPE tables, token ids) are not counted.
+    public static let proportionalMargin = 1.25
+    /// Fixed margin, for what is small and not modelled: learning a BPE vocabulary when none is cached,
+    /// tokenizer statistics, thread stacks, and the page cache of files the job writes, which cgroups
+    /// count against the job.
+    public static let fixedMargin = gibibyte
+
+    public init(tensorBytes: Int, peakPhase: String, processBytes: Int) {
+        self.tensorBytes = tensorBytes
+        self.peakPhase = peakPhase
+        self.processBytes = processBytes
+        requestBytes = Self.request(forProcessBytes: processBytes)
+    }
+
+    /// 1.25 × process + 1 GiB, rounded up to whole GiB.
+    public static func request(forProcessBytes bytes: Int) -> Int {
+        let wanted = proportionalMargin * Double(bytes) + Double(fixedMargin)
+        return Int((wanted / Double(gibibyte)).rounded(.up)) * gibibyte
+    }
+
+    /// The request of `estimate`, with `dataBytes` of rows and encoded splits beside it.
+    public init(_ estimate: RunMemoryEstimate, dataBytes: Int) {
+        let copies = RunMemoryEstimate.TrainerCopies.self
+        // The checkpoint is written at each epoch's end with the 8P state held (no activations then).
+        var checkpoint = (copies.epochEndFirst + copies.checkpointSerialization) * estimate.parameterBytes
+        if estimate.pretraining != nil {
+            // The pretrainer's checkpoint: its state (7P after any epoch) and the same 8P of copies, beside the classifier.
+            let state = copies.pretrainingLater + copies.checkpointSerialization
+            checkpoint = max(checkpoint, copies.modelOnly * estimate.parameterBytes + state * estimate.pretrainingParameterBytes)
+        }
+        self.init(tensorBytes: estimate.peakTensorBytes, peakPhase: estimate.peakPhase,
+                  processBytes: Self.baselineBytes + dataBytes + max(estimate.peakTensorBytes, checkpoint))
+    }
+
+    /// Bytes of a task's rows as text and of the splits a run encodes, as Swift holds them: a row is
+    /// its String (a heap object: a 32-byte header and the bases) in a 24-byte LabeledSequence, an
+    /// encoded sequence an [Int32] (a 32-byte header and 4 bytes an id) behind an 8-byte reference;
+    /// allocations round up to 16 bytes, counted as 16 more per object.
+    public static func dataBytes(_ run: Run, task: RunCostEstimate.TaskSize) -> Int {
+        func text(_ rows: Int, _ bases: Int) -> Int { rows * (24 + 32 + 16 + bases) }
+        func encoded(_ rows: Int, _ tokens: Int) -> Int { rows * (8 + 32 + 16 + 4 * tokens) }
+        let tokens = RunCostEstimate.tokensPerSequence(run, task)
+        let whole = RunCostEstimate.tokens(run, bases: task.longestBases)
+        let (train, dev, test) = (min(task.trainRows, run.trainLimit ?? .max), min(task.devRows, run.devLimit ?? .max),
+                                  min(task.testRows, run.testLimit ?? .max))
+        var bytes = text(task.trainRows + task.devRows + task.testRows, task.longestBases)
+        bytes += encoded(train + dev + test * (1 + (run.testCrops?.count ?? 0)), tokens)
+        for extra in task.extraTests {
+            bytes += text(extra.rows, extra.longestBases) + encoded(min(extra.rows, run.testLimit ?? .max), RunCostEstimate.tokens(run, bases: extra.longestBases))
+        }
+        if let p = run.pretraining { bytes += encoded(min(task.trainRows, p.corpusLimit ?? .max) + dev, whole) }
+        return bytes
+    }
+
+    /// The request of `run` on a task of `task`'s size.
+    public init(_ run: Run, task: RunCostEstimate.TaskSize, vocabularySize: Int, threads: Int) {
+        self.init(RunMemoryEstimate(run, task: task, vocabularySize: vocabularySize, threads: threads),
+                  dataBytes: Self.dataBytes(run, task: task))
+    }
+}
+
+extension RunExecutor {
+    /// The memory request of `run` on this executor's data (its task, extra test files and tokenizer).
+    public func memoryRequest(_ run: Run, threads: Int) throws -> MemoryRequest {
+        let t = try task(run.task)
+        let size = RunCostEstimate.TaskSize(t, extraTests: try (run.extraTests ?? []).map { try extraTest($0, of: run.task) })
+        return MemoryRequest(run, task: size, vocabularySize: try RunMemoryEstimate.vocabularySize(of: run.tokenizer), threads: threads)
+    }
+}
