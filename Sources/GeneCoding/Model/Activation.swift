@@ -17,6 +17,24 @@ enum GELU {
         return (g, cdf)
     }
 
+    /// u -> u Φ(u) in place, for evaluation: nothing is kept for backward, so Φ goes into a small
+    /// scratch per worker instead of a tensor of u's size. The kernel is forward's, element by element,
+    /// so the values are forward's bit for bit.
+    static func applyInPlace<S: Scalar>(_ u: Tensor<S>) {
+        let pu = u.pointer
+        ComputeThreads.forRanges(u.count, minimum: 1 << 14) { r in
+            let chunk = Swift.min(r.count, 1 << 12)
+            let cdf = UnsafeMutablePointer<S>.allocate(capacity: chunk)
+            defer { cdf.deallocate() }
+            var start = r.lowerBound
+            while start < r.upperBound {
+                let count = Swift.min(chunk, r.upperBound - start)
+                geluForward(UnsafePointer(pu + start), output: pu + start, cdf: cdf, range: 0..<count)
+                start += count
+            }
+        }
+    }
+
     // MARK: backward
     /// dg, u, Φ(u) -> du = dg (Φ(u) + u φ(u)), φ(u) = exp(-u²/2) / √(2π)
     static func backward<S: Scalar>(_ dg: Tensor<S>, input u: Tensor<S>, cdf: Tensor<S>) -> Tensor<S> {

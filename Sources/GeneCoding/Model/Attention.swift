@@ -19,6 +19,18 @@
 // Head slices are read in place from the [rows, C] matrices with row stride C: no transposes.
 // The (b, h) products are small, so they are split across threads with BLAS single-threaded;
 // each (b, h) is computed whole by one thread, so the results do not depend on the thread count.
+//
+// Keeping P and P̃ for backward costs two B x H x R x T tensors per layer, the term that outgrows
+// every other with length (2 x 32 x 12 x 502² floats, 774 MB, per layer of the paper's model on
+// 500 bp 1-mers). With `keepsProbabilities` false, forward writes each (b, h)'s rows into a scratch
+// buffer of its worker and keeps nothing of them; backward computes them again, (b, h) by (b, h),
+// with the very routine forward ran (`probabilities(of:)`: the same score product on the same Q and
+// K, the same softmax kernel on the same row, the dropout coins of the same indices), so P and P̃
+// come back bit for bit and so do the gradients (tested with memcmp). Memory-efficient attention
+// keeps each row's max and sum of exponentials instead and rebuilds P from those; here forward
+// holds whole rows, so nothing needs keeping: running the row's softmax again is a maximum and a
+// sum more than rebuilding it, little beside the score product, and it cannot drift from forward
+// when the softmax kernel changes.
 
 struct TokenLayout {
     let batch: Int
@@ -85,8 +97,8 @@ struct SelfAttention<S: Scalar> {
         let input: Tensor<S>                             // x [B*T, C]
         let queryInput: Tensor<S>                        // x_q [B*R, C] (x itself when R = T)
         let q: Tensor<S>, k: Tensor<S>, v: Tensor<S>     // after RoPE where used
-        let probabilities: Tensor<S>                     // P before dropout [B, H, R, T]
-        let dropped: Tensor<S>                           // P̃ = dropout(P), the same tensor as P without dropout
+        let probabilities: Tensor<S>?                    // P before dropout [B, H, R, T]; nil: recomputed in backward
+        let dropped: Tensor<S>?                          // P̃ = dropout(P), the same tensor as P without dropout
         let context: Tensor<S>                           // O [B*R, C]
         let dropout: Dropout
         let rotary: Rotary<S>?
@@ -116,10 +128,44 @@ struct SelfAttention<S: Scalar> {
         }
     }
 
+    /// P and P̃ of one (b, h), item = b·H + h: its rows of S = Q Kᵀ / √D (+ ALiBi), masked, softmax by
+    /// rows, and P̃ = dropout(P) with the coins of the full [B, H, T, T] layout. `dropped` is `p` itself
+    /// when dropout is off. Forward runs it, and backward runs it again when P was not kept: one routine
+    /// on the same inputs, so both see the same bits.
+    @inline(__always)
+    private func probabilities(of item: Int, q: UnsafePointer<S>, k: UnsafePointer<S>, layout: TokenLayout, queries: QueryRows?,
+                               dropout: Dropout, into p: UnsafeMutablePointer<S>, dropped pd: UnsafeMutablePointer<S>) {
+        let (t, h, d) = (layout.length, heads, headSize)
+        let c = h * d
+        let r = queries == nil ? t : 1
+        let (bi, hi) = (item / h, item % h)
+        let (queryOffset, keyOffset) = (bi * r * c + hi * d, bi * t * c + hi * d)
+        // S = Q Kᵀ / √D
+        product(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: 1 / S(d).squareRoot(),
+               a: q + queryOffset, lda: c, b: k + keyOffset, ldb: c, c: p, ldc: t, tokens: t)
+        // + ALiBi, mask, softmax by rows. Row i sees keys 0..<visible(i); the rest are masked.
+        let valid = layout.lengths[bi]
+        let slope = positionEncoding == .alibi ? slopes[hi] : 0
+        for row in 0..<r {
+            let i = queries?.positions[bi] ?? row      // the query's position
+            let scores = p + row * t
+            let visible = visibleKeys(position: i, validLength: valid)
+            if positionEncoding == .alibi { for j in 0..<visible { scores[j] -= slope * S(abs(i - j)) } }
+            softmaxRow(scores, count: visible)
+            for j in visible..<t { scores[j] = 0 }
+            // P̃ = dropout(P), row by row while the row is in cache, with the coins of row i of the full layout
+            if dropout.isActive {
+                dropout.multiply(UnsafePointer(scores), into: pd + row * t, count: t, base: (item * t + i) * t)
+            }
+        }
+    }
+
     // MARK: forward
 
-    /// x [B*T, C] -> y [B*T, C], or y [B, C] for the rows `queries` selects.
-    func forward(_ x: Tensor<S>, layout: TokenLayout, dropout: Dropout, queries: QueryRows? = nil) -> (Tensor<S>, Cache) {
+    /// x [B*T, C] -> y [B*T, C], or y [B, C] for the rows `queries` selects. With `keepsProbabilities`
+    /// false the cache holds no P or P̃ (backward recomputes them; see the header).
+    func forward(_ x: Tensor<S>, layout: TokenLayout, dropout: Dropout, queries: QueryRows? = nil,
+                 keepsProbabilities: Bool = true) -> (Tensor<S>, Cache) {
         let (b, t, h, d) = (layout.batch, layout.length, heads, headSize)
         let c = h * d
         let r = queries == nil ? t : 1                    // query rows per sequence
@@ -132,39 +178,24 @@ struct SelfAttention<S: Scalar> {
             if let queries { rotation.rotate(rows: q, positions: queries.positions, heads: h) } else { rotation.rotate(q, batch: b, heads: h) }
             rotary = rotation
         }
-        let probabilities = Tensor<S>(uninitialized: [b, h, r, t])
+        let probabilities = keepsProbabilities ? Tensor<S>(uninitialized: [b, h, r, t]) : nil
         // P̃ is kept for backward when dropout is on (recomputing its mask there cost more than the memory).
-        let dropped = dropout.isActive ? Tensor<S>(uninitialized: [b, h, r, t]) : probabilities
+        let dropped = keepsProbabilities && dropout.isActive ? Tensor<S>(uninitialized: [b, h, r, t]) : probabilities
         let context = Tensor<S>(uninitialized: [b * r, c])
-        let scale = 1 / S(d).squareRoot()
-        let alibi = positionEncoding == .alibi
-        let (pq, pk, pv, pp, pd, po) = (q.pointer, k.pointer, v.pointer, probabilities.pointer, dropped.pointer, context.pointer)
+        let (pq, pk, pv, po) = (UnsafePointer(q.pointer), UnsafePointer(k.pointer), v.pointer, context.pointer)
         ComputeThreads.forRanges(b * h) { items in
+            // Not kept: each worker's rows of P and P̃ live in its own scratch, one (b, h) at a time.
+            let scratch = keepsProbabilities ? nil : Tensor<S>(uninitialized: [r, t])
+            let scratchDropped = !keepsProbabilities && dropout.isActive ? Tensor<S>(uninitialized: [r, t]) : scratch
             for item in items {
                 let (bi, hi) = (item / h, item % h)
                 let (queryOffset, keyOffset) = (bi * r * c + hi * d, bi * t * c + hi * d)
-                let sbh = pp + item * r * t
-                // S = Q Kᵀ / √D
-                product(transposeA: false, transposeB: true, m: r, n: t, k: d, alpha: scale,
-                       a: pq + queryOffset, lda: c, b: pk + keyOffset, ldb: c, c: sbh, ldc: t, tokens: t)
-                // + ALiBi, mask, softmax by rows. Row i sees keys 0..<visible(i); the rest are masked.
-                let valid = layout.lengths[bi]
-                let slope = alibi ? slopes[hi] : 0
-                for row in 0..<r {
-                    let i = queries?.positions[bi] ?? row      // the query's position
-                    let scores = sbh + row * t
-                    let visible = visibleKeys(position: i, validLength: valid)
-                    if alibi { for j in 0..<visible { scores[j] -= slope * S(abs(i - j)) } }
-                    softmaxRow(scores, count: visible)
-                    for j in visible..<t { scores[j] = 0 }
-                    // P̃ = dropout(P), row by row while the row is in cache, with the coins of row i of the full layout
-                    if dropout.isActive {
-                        dropout.multiply(UnsafePointer(scores), into: pd + item * r * t + row * t, count: t, base: (item * t + i) * t)
-                    }
-                }
+                let pp = probabilities.map { $0.pointer + item * r * t } ?? scratch!.pointer
+                let pd = dropped.map { $0.pointer + item * r * t } ?? scratchDropped!.pointer
+                self.probabilities(of: item, q: pq, k: pk, layout: layout, queries: queries, dropout: dropout, into: pp, dropped: pd)
                 // O = P̃ V
                 product(transposeA: false, transposeB: false, m: r, n: d, k: t, alpha: 1,
-                       a: pd + item * r * t, lda: t, b: pv + keyOffset, ldb: c, c: po + queryOffset, ldc: c, tokens: t)
+                       a: pd, lda: t, b: pv + keyOffset, ldb: c, c: po + queryOffset, ldc: c, tokens: t)
             }
         }
         let y = output.forward(context)
@@ -186,16 +217,25 @@ struct SelfAttention<S: Scalar> {
         let dv = Tensor<S>(uninitialized: [b * t, c])
         let scale = 1 / S(d).squareRoot()
         let dropout = cache.dropout
-        let (pq, pk, pv, pp, pd) = (cache.q.pointer, cache.k.pointer, cache.v.pointer,
-                                    cache.probabilities.pointer, cache.dropped.pointer)
+        let (pq, pk, pv) = (cache.q.pointer, cache.k.pointer, cache.v.pointer)
         let (pdo, pdq, pdk, pdv) = (dContext.pointer, dq.pointer, dk.pointer, dv.pointer)
         let keep = S(1 / (1 - dropout.probability))
+        let (kept, keptDropped) = (cache.probabilities, cache.dropped)
         ComputeThreads.forRanges(b * h) { items in
             let dP = Tensor<S>(uninitialized: [r, t])
+            // P and P̃ not kept: recomputed here, (b, h) by (b, h), into this worker's scratch.
+            let scratch = kept == nil ? Tensor<S>(uninitialized: [r, t]) : nil
+            let scratchDropped = kept == nil && dropout.isActive ? Tensor<S>(uninitialized: [r, t]) : scratch
             for item in items {
                 let (bi, hi) = (item / h, item % h)
                 let (queryOffset, keyOffset) = (bi * r * c + hi * d, bi * t * c + hi * d)
-                let pbh = pp + item * r * t, dbh = pd + item * r * t
+                let pbh: UnsafeMutablePointer<S>, dbh: UnsafeMutablePointer<S>
+                if let kept, let keptDropped {
+                    (pbh, dbh) = (kept.pointer + item * r * t, keptDropped.pointer + item * r * t)
+                } else {
+                    (pbh, dbh) = (scratch!.pointer, scratchDropped!.pointer)
+                    probabilities(of: item, q: pq, k: pk, layout: layout, queries: cache.queries, dropout: dropout, into: pbh, dropped: dbh)
+                }
                 // O = P̃ V  =>  dV = P̃ᵀ dO,  dP̃ = dO Vᵀ
                 product(transposeA: true, transposeB: false, m: t, n: d, k: r, alpha: 1,
                        a: dbh, lda: t, b: pdo + queryOffset, ldb: c, c: pdv + keyOffset, ldc: c, tokens: t)

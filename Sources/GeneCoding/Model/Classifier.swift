@@ -21,6 +21,12 @@
 // The encoder (embeddings to x_L) is `encode` / `backwardEncoder`, so that another head can sit on
 // it: the masked-language-model head (MaskedLanguageModel.swift) pretrains the same parameters.
 // `forward` / `backward` are those two plus pooling and the classification head.
+//
+// What forward keeps for backward is `memoryMode` (MemoryMode.swift): every activation, all but
+// attention's probabilities, or each block's input alone; the results are the same bit for bit.
+// `logits` is the evaluation path: no dropout and nothing kept, each block's input let go once its
+// output is made, so a batch holds about one block's tensors instead of every block's cache; its
+// logits are `forward`'s bit for bit (tested). Evaluation and prediction use it.
 
 /// Token ids of a batch, padded with [PAD] to the longest sequence.
 public struct TokenBatch: Sendable {
@@ -70,6 +76,8 @@ public final class TransformerClassifier<S: Scalar> {
     /// Compute the last block for the pooled rows only (see the header). Off only in the test that
     /// holds the two computations together.
     var computesPooledRowsOnly = true
+    /// What forward keeps for backward (see the header); results do not depend on it.
+    public var memoryMode: MemoryMode = .keepAll
 
     public init(_ configuration: ModelConfiguration, seed: UInt64) throws {
         try configuration.validate()
@@ -98,10 +106,10 @@ public final class TransformerClassifier<S: Scalar> {
         let embeddingNorm: LayerNorm<S>.Cache?
         let finalNorm: LayerNorm<S>.Cache?
         let embeddingDropout: Dropout
-        let layers: [EncoderLayer<S>.Cache]
+        let layers: [EncoderLayer<S>.Kept]
 
         init(encoded: Tensor<S>, batch: TokenBatch, queries: QueryRows?, embeddingNorm: LayerNorm<S>.Cache?,
-             finalNorm: LayerNorm<S>.Cache?, embeddingDropout: Dropout, layers: [EncoderLayer<S>.Cache]) {
+             finalNorm: LayerNorm<S>.Cache?, embeddingDropout: Dropout, layers: [EncoderLayer<S>.Kept]) {
             self.encoded = encoded; self.batch = batch; self.queries = queries; self.embeddingNorm = embeddingNorm
             self.finalNorm = finalNorm; self.embeddingDropout = embeddingDropout; self.layers = layers
         }
@@ -147,11 +155,12 @@ public final class TransformerClassifier<S: Scalar> {
         }
         let embeddingDropout = dropout(dropoutKey, site: 1)
         embeddingDropout.apply(x)
-        var caches: [EncoderLayer<S>.Cache] = []
+        var caches: [EncoderLayer<S>.Kept] = []
         for (l, layer) in layers.enumerated() {
             let key = dropoutKey.map { RandomSource.derive($0, 100 + UInt64(l)) }
-            let (y, cache) = layer.forward(x, layout: layout, dropoutKey: key, queries: l == layers.count - 1 ? queries : nil)
-            caches.append(cache)
+            let (y, kept) = layer.forward(x, layout: layout, dropoutKey: key, queries: l == layers.count - 1 ? queries : nil,
+                                          keeping: memoryMode)
+            caches.append(kept)
             x = y
         }
         var finalCache: LayerNorm<S>.Cache? = nil
@@ -166,12 +175,24 @@ public final class TransformerClassifier<S: Scalar> {
 
     /// ids -> logits [B, K]. `dropoutKey` nil means evaluation (no dropout).
     public func forward(_ batch: TokenBatch, dropoutKey: UInt64? = nil) -> Pass {
-        let (b, t, c) = (batch.size, batch.length, configuration.width)
         let encoder = encode(batch, dropoutKey: dropoutKey, queries: pooledRows(batch))
-        let x = encoder.encoded
-        // Pooling: gather one vector per sequence (the last block computed only those rows, when it could).
-        let gathered = encoder.queries == nil ? Tensor<S>(shape: [b, c]) : x
-        for bi in 0..<b where encoder.queries == nil {
+        let gathered = pool(encoder.encoded, batch, queries: encoder.queries)
+        let pooled = pooler.map { Tanh.forward($0.forward(gathered)) } ?? gathered
+        let headDropout = dropout(dropoutKey, site: 2)
+        let headInput = headDropout.isActive ? pooled.copy() : pooled
+        headDropout.apply(headInput)
+        let logits = classifier.forward(headInput)
+        return Pass(logits: logits, encoder: encoder, gathered: gathered, pooled: pooled, headInput: headInput,
+                    headDropout: headDropout)
+    }
+
+    /// Pooling: one vector per sequence [B, C] from x_L, or x_L itself when the last block computed only
+    /// the rows `queries` selects.
+    private func pool(_ x: Tensor<S>, _ batch: TokenBatch, queries: QueryRows?) -> Tensor<S> {
+        if queries != nil { return x }
+        let (b, t, c) = (batch.size, batch.length, configuration.width)
+        let gathered = Tensor<S>(shape: [b, c])
+        for bi in 0..<b {
             let dst = gathered.pointer + bi * c
             switch configuration.pooling {
             case .classToken:
@@ -187,13 +208,24 @@ public final class TransformerClassifier<S: Scalar> {
                 for i in 0..<c { dst[i] /= S(n) }
             }
         }
-        let pooled = pooler.map { Tanh.forward($0.forward(gathered)) } ?? gathered
-        let headDropout = dropout(dropoutKey, site: 2)
-        let headInput = headDropout.isActive ? pooled.copy() : pooled
-        headDropout.apply(headInput)
-        let logits = classifier.forward(headInput)
-        return Pass(logits: logits, encoder: encoder, gathered: gathered, pooled: pooled, headInput: headInput,
-                    headDropout: headDropout)
+        return gathered
+    }
+
+    // MARK: inference
+
+    /// ids -> logits [B, K] for evaluation: forward(batch).logits bit for bit, keeping nothing for
+    /// backward (see the header).
+    public func logits(_ batch: TokenBatch) -> Tensor<S> {
+        let layout = batch.layout
+        let queries = pooledRows(batch)
+        var x = embeddings.forward(batch.ids, layout: layout)
+        if configuration.normPlacement == .post { x = embeddingNorm.forward(x).0 }
+        for (l, layer) in layers.enumerated() {
+            x = layer.infer(x, layout: layout, queries: l == layers.count - 1 ? queries : nil)
+        }
+        if configuration.normPlacement == .pre { x = embeddingNorm.forward(x).0 }
+        let gathered = pool(x, batch, queries: queries)
+        return classifier.forward(pooler.map { Tanh.forward($0.forward(gathered)) } ?? gathered)
     }
 
     // MARK: backward
@@ -250,8 +282,8 @@ public final class TransformerClassifier<S: Scalar> {
         // pre-norm: x_L <- LN_final(x_L)
         if let finalCache = pass.finalNorm { dx = embeddingNorm.backward(dx, finalCache) }
         // x_l = Block_l(x_{l-1})
-        for (layer, cache) in zip(layers, pass.layers).reversed() {
-            dx = layer.backward(dx, cache, layout: layout)
+        for (layer, kept) in zip(layers, pass.layers).reversed() {
+            dx = layer.backward(dx, kept, layout: layout)
         }
         // x₀ = drop(LN_emb(e)) or drop(e)
         pass.embeddingDropout.backward(dx)
@@ -264,11 +296,19 @@ public final class TransformerClassifier<S: Scalar> {
         CrossEntropy.lossAndGradient(logits: pass.logits, labels: pass.batch.labels)
     }
 
+    /// Mean cross-entropy of logits [B, K] against `labels` (the same loss `loss(_:)` gives).
+    public func loss(logits: Tensor<S>, labels: [Int]) -> Double {
+        CrossEntropy.lossAndGradient(logits: logits, labels: labels).0
+    }
+
     /// Predicted class of each sequence.
-    public func predictions(_ pass: Pass) -> [Int] {
+    public func predictions(_ pass: Pass) -> [Int] { predictions(logits: pass.logits) }
+
+    /// Predicted class of each row of logits [B, K] (the first on ties).
+    public func predictions(logits: Tensor<S>) -> [Int] {
         let k = configuration.classCount
-        return (0..<pass.batch.size).map { r in
-            let row = pass.logits.pointer + r * k
+        return (0..<logits.rows).map { r in
+            let row = logits.pointer + r * k
             var best = 0
             for j in 1..<k where row[j] > row[best] { best = j }
             return best

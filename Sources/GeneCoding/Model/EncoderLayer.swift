@@ -7,6 +7,13 @@
 //   FFN(z) = W₂ GELU(W₁ z + b₁) + b₂        W₁ [F, C], W₂ [C, F]
 //
 // Shapes: x, h, y [B*T, C]; u, g [B*T, F].
+//
+// What a block keeps for its backward (`Kept`) is the caller's choice (`MemoryMode`, Classifier.swift):
+// its whole cache; its cache without attention's probabilities (recomputed in backward); or only its
+// input, from which backward first runs the block's forward again with the same dropout key
+// (activation checkpointing). Forward is deterministic, dropout's coins included, so the rebuilt cache
+// is the one forward made, bit for bit. `infer` is the evaluation path: no dropout, nothing kept, GELU
+// computed in place without keeping Φ; its output is forward's bit for bit.
 
 struct EncoderLayer<S: Scalar> {
     let attention: SelfAttention<S>
@@ -47,6 +54,14 @@ struct EncoderLayer<S: Scalar> {
         let queries: QueryRows?
     }
 
+    /// What the block keeps from forward to backward.
+    enum Kept {
+        /// Everything backward reads (attention's probabilities included or not, as the cache says).
+        case cache(Cache)
+        /// Only the block's input and how forward ran: backward rebuilds the cache first.
+        case input(Tensor<S>, dropoutKey: UInt64?, queries: QueryRows?)
+    }
+
     private func dropouts(_ key: UInt64?) -> (Dropout, Dropout, Dropout) {
         func site(_ n: UInt64) -> Dropout {
             Dropout(probability: dropoutProbability, key: key.map { RandomSource.derive($0, n) })
@@ -59,11 +74,14 @@ struct EncoderLayer<S: Scalar> {
     /// x [B*T, C] -> y [B*T, C], or y [B, C] for the rows `queries` selects (the last layer of a
     /// classifier, whose head reads one row per sequence). Rows of x_q below are x's rows, or the
     /// selected ones: the residual branches and the feed-forward work on those rows only.
-    func forward(_ x: Tensor<S>, layout: TokenLayout, dropoutKey: UInt64?, queries: QueryRows? = nil) -> (Tensor<S>, Cache) {
+    /// With `keepsProbabilities` false the attention cache holds no P or P̃ (Attention.swift).
+    func forward(_ x: Tensor<S>, layout: TokenLayout, dropoutKey: UInt64?, queries: QueryRows? = nil,
+                 keepsProbabilities: Bool = true) -> (Tensor<S>, Cache) {
         let (dropProbabilities, dropAttention, dropOutput) = dropouts(dropoutKey)
         switch placement {
         case .post:
-            let (a, ac) = attention.forward(x, layout: layout, dropout: dropProbabilities, queries: queries)
+            let (a, ac) = attention.forward(x, layout: layout, dropout: dropProbabilities, queries: queries,
+                                            keepsProbabilities: keepsProbabilities)
             dropAttention.apply(a, rows: queries)
             addInPlace(a, queries?.gather(x) ?? x)             // x_q + drop(Attn(x))
             let (h, n1) = norm1.forward(a)
@@ -77,7 +95,8 @@ struct EncoderLayer<S: Scalar> {
                              dropoutAttention: dropAttention, dropoutOutput: dropOutput, queries: queries))
         case .pre:
             let (z1, n1) = norm1.forward(x)                    // every row: keys and values read LN₁(x)
-            let (a, ac) = attention.forward(z1, layout: layout, dropout: dropProbabilities, queries: queries)
+            let (a, ac) = attention.forward(z1, layout: layout, dropout: dropProbabilities, queries: queries,
+                                            keepsProbabilities: keepsProbabilities)
             dropAttention.apply(a, rows: queries)
             addInPlace(a, queries?.gather(x) ?? x)             // h = x_q + drop(Attn(LN₁(x)))
             let h = a
@@ -92,7 +111,61 @@ struct EncoderLayer<S: Scalar> {
         }
     }
 
+    /// The forward output and what `keeping` asks to keep of it: the cache, with or without attention's
+    /// probabilities, or the input alone.
+    func forward(_ x: Tensor<S>, layout: TokenLayout, dropoutKey: UInt64?, queries: QueryRows?, keeping: MemoryMode) -> (Tensor<S>, Kept) {
+        let (y, cache) = forward(x, layout: layout, dropoutKey: dropoutKey, queries: queries, keepsProbabilities: keeping == .keepAll)
+        switch keeping {
+        case .keepAll, .recomputeAttention: return (y, .cache(cache))
+        case .recomputeLayers: return (y, .input(x, dropoutKey: dropoutKey, queries: queries))
+        }
+    }
+
+    // MARK: inference
+
+    /// x [B*T, C] -> y [B*T, C] (or [B, C] for the rows `queries` selects) without dropout, keeping
+    /// nothing: forward(x, dropoutKey: nil).0 bit for bit, holding at most one branch's tensors at a time.
+    func infer(_ x: Tensor<S>, layout: TokenLayout, queries: QueryRows? = nil) -> Tensor<S> {
+        switch placement {
+        case .post:
+            let h = norm1.forward(residual(attend(x, layout: layout, queries: queries), x, queries)).0      // LN₁(x_q + Attn(x))
+            return norm2.forward(residual(feedForward(h), h, nil)).0                                        // LN₂(h + FFN(h))
+        case .pre:
+            let h = residual(attend(norm1.forward(x).0, layout: layout, queries: queries), x, queries)     // x_q + Attn(LN₁(x))
+            return residual(feedForward(norm2.forward(h).0), h, nil)                                        // h + FFN(LN₂(h))
+        }
+    }
+
+    /// Attn(z) without dropout, its cache let go on return.
+    private func attend(_ z: Tensor<S>, layout: TokenLayout, queries: QueryRows?) -> Tensor<S> {
+        attention.forward(z, layout: layout, dropout: .off, queries: queries, keepsProbabilities: false).0
+    }
+
+    /// FFN(z) = W₂ GELU(W₁ z + b₁) + b₂, GELU in place and Φ not kept.
+    private func feedForward(_ z: Tensor<S>) -> Tensor<S> {
+        let u = intermediate.forward(z)
+        GELU.applyInPlace(u)
+        return output.forward(u)
+    }
+
+    /// branch += the residual (at the rows `queries` selects), in place, as forward adds them.
+    private func residual(_ branch: Tensor<S>, _ x: Tensor<S>, _ queries: QueryRows?) -> Tensor<S> {
+        addInPlace(branch, queries?.gather(x) ?? x)
+        return branch
+    }
+
     // MARK: backward
+
+    /// dy and what forward kept -> dx; rebuilds the cache first when only the input was kept.
+    func backward(_ dy: Tensor<S>, _ kept: Kept, layout: TokenLayout) -> Tensor<S> {
+        switch kept {
+        case let .cache(cache):
+            return backward(dy, cache, layout: layout)
+        case let .input(x, dropoutKey, queries):
+            let cache = forward(x, layout: layout, dropoutKey: dropoutKey, queries: queries).1
+            return backward(dy, cache, layout: layout)
+        }
+    }
 
     /// dy [B*T, C] (or [B, C] for the selected rows) -> dx [B*T, C]
     func backward(_ dy: Tensor<S>, _ cache: Cache, layout: TokenLayout) -> Tensor<S> {

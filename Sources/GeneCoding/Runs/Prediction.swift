@@ -273,7 +273,7 @@ public struct Predictor {
         for (batchIndex, start) in Swift.stride(from: 0, to: byLength.count, by: size).enumerated() {
             let indices = byLength[start..<min(start + size, byLength.count)]
             let batch = TokenBatch(sequences: indices.map { inputs[$0] }, labels: indices.map { _ in 0 })
-            let logits = model.forward(batch).logits
+            let logits = model.logits(batch)
             for (row, input) in indices.enumerated() {
                 let probabilities = Self.softmax(Array(UnsafeBufferPointer(start: logits.pointer + row * classCount, count: classCount)))
                 for k in 0..<classCount { sums[owners[input]][k] += probabilities[k] }

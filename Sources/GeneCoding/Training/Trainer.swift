@@ -210,9 +210,9 @@ public final class Trainer: TrainingObjective {
         for start in stride(from: 0, to: byLength.count, by: batchSize) {
             let indices = byLength[start..<Swift.min(start + batchSize, byLength.count)]
             let batch = TokenBatch(sequences: indices.map { split.sequences[$0] }, labels: indices.map { split.labels[$0] })
-            let pass = model.forward(batch)
-            loss += model.loss(pass).loss * Double(batch.size)
-            for (index, prediction) in zip(indices, model.predictions(pass)) { predictions[index] = prediction }
+            let logits = model.logits(batch)            // the evaluation path: nothing kept for backward
+            loss += model.loss(logits: logits, labels: batch.labels) * Double(batch.size)
+            for (index, prediction) in zip(indices, model.predictions(logits: logits)) { predictions[index] = prediction }
         }
         return (loss / Double(split.count), ClassificationScores(truth: split.labels, prediction: predictions), predictions)
     }
