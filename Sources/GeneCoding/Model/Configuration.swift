@@ -100,16 +100,17 @@ public struct ModelConfiguration: Codable, Hashable, Sendable {
         if !found.isEmpty { throw ConfigurationError(problems: found) }
     }
 
-    /// The same, for training at `batchSize` sequences of `tokens` tokens: activations kept for the
-    /// backward pass and the optimiser's state count as well as the parameters.
-    public func validateTraining(batchSize: Int, tokens: Int, memoryLimit: Double = ModelConfiguration.memoryLimit) throws {
-        let found = problems(memoryLimit: memoryLimit, training: (batchSize, tokens))
+    /// The same, for training at `batchSize` sequences of `tokens` tokens in `memoryMode`: activations
+    /// kept for the backward pass and the optimiser's state count as well as the parameters.
+    public func validateTraining(batchSize: Int, tokens: Int, memoryMode: MemoryMode = .keepAll,
+                                 memoryLimit: Double = ModelConfiguration.memoryLimit) throws {
+        let found = problems(memoryLimit: memoryLimit, training: (batchSize, tokens), memoryMode: memoryMode)
         if !found.isEmpty { throw ConfigurationError(problems: found) }
     }
 
     /// Every problem of the configuration, in words a user can act on (empty when there is none).
     /// Sizes are checked in `Double`, so that no product of hostile integers can overflow.
-    func problems(memoryLimit: Double, training: (batchSize: Int, tokens: Int)?) -> [String] {
+    func problems(memoryLimit: Double, training: (batchSize: Int, tokens: Int)?, memoryMode: MemoryMode = .keepAll) -> [String] {
         var found: [String] = []
         func atLeast(_ name: String, _ value: Int, _ least: Int) {
             if value < least { found.append("\(name) is \(value): give a whole number of at least \(least)") }
@@ -139,7 +140,7 @@ public struct ModelConfiguration: Codable, Hashable, Sendable {
         }
         guard found.isEmpty else { return found }
 
-        let needed = training.map { memoryBytes(batchSize: $0.batchSize, tokens: $0.tokens) } ?? parameterBytes(copies: 2)
+        let needed = training.map { memoryBytes(batchSize: $0.batchSize, tokens: $0.tokens, memoryMode: memoryMode) } ?? parameterBytes(copies: 2)
         if needed > memoryLimit {
             let what = training.map { "training it (batch \($0.batchSize), \($0.tokens) tokens a sequence)" } ?? "holding it"
             found.append("the model has \(Self.count(parameterEstimate)) parameters; \(what) would need at least \(Self.bytes(needed)) "
@@ -166,17 +167,32 @@ public struct ModelConfiguration: Codable, Hashable, Sendable {
     /// Bytes of `copies` float copies of the parameters (a model holds two: values and gradients).
     func parameterBytes(copies: Double) -> Double { parameterEstimate * copies * Double(MemoryLayout<Float>.size) }
 
-    /// A lower bound on the bytes a training step takes: five copies of the parameters (values,
-    /// gradients, AdamW's two moments, the best-on-dev copy) and the activations each layer keeps for
-    /// its backward pass, per token: its input, Q, K, V, the attention output, two LayerNorm caches and
-    /// the feed-forward input (8C), the feed-forward's u, GELU(u) and Φ(u) (3F), and H attention
-    /// probabilities per key (twice with dropout: before and after). Temporaries come on top, so the
-    /// true peak is higher; a run refused by this bound cannot run. (A fuller estimate is planned.)
-    public func memoryBytes(batchSize: Int, tokens: Int) -> Double {
-        let c = Double(width), f = Double(feedForwardWidth), h = Double(heads), t = Double(tokens)
-        let probabilityCopies: Double = dropout > 0 ? 2 : 1
-        let perToken = Double(layers) * (8 * c + 3 * f + probabilityCopies * h * t)
-        let activations = Double(batchSize) * t * perToken * Double(MemoryLayout<Float>.size)
+    /// A lower bound on the bytes a training step takes in `memoryMode`: five copies of the parameters
+    /// (values, gradients, AdamW's two moments, the best-on-dev copy) and, per token, what the blocks
+    /// keep for the backward pass. A full block keeps its input, Q, K, V, the attention output, two
+    /// LayerNorm caches and the feed-forward input (8C), the feed-forward's u, GELU(u) and Φ(u) (3F),
+    /// and H attention probabilities per key (twice with dropout: before and after), but not those
+    /// with `recomputeAttention`. With [CLS] or last-token pooling the last block keeps only its K and
+    /// V for every token (2C); the rest of it is per sequence. With `recomputeLayers` the blocks keep
+    /// their inputs (C), and backward rebuilds one block's cache at a time (all of it but its output).
+    /// Beside what is kept, backward holds a block's gradients at once (8C + 2F: the residual sums,
+    /// the attention output and context, Q, K, V; the feed-forward's two). Other temporaries come on
+    /// top, so the true peak is higher (`RunMemoryEstimate` counts them); a run refused by this bound
+    /// cannot run.
+    public func memoryBytes(batchSize: Int, tokens: Int, memoryMode: MemoryMode = .keepAll) -> Double {
+        let c = Double(width), f = Double(feedForwardWidth), h = Double(heads), t = Double(tokens), l = Double(layers)
+        let probabilities = (dropout > 0 ? 2 : 1) * h * t
+        let fullBlock = 8 * c + 3 * f + (memoryMode == .keepAll ? probabilities : 0)
+        let lastBlock = pooling == .mean ? fullBlock : 2 * c
+        let perToken: Double
+        switch memoryMode {
+        case .keepAll, .recomputeAttention:
+            perToken = (l - 1) * fullBlock + lastBlock
+        case .recomputeLayers:
+            perToken = (l - 1) * c + (layers >= 2 || pooling == .mean ? 7 * c + 3 * f + probabilities : lastBlock)
+        }
+        let gradients = layers >= 2 || pooling == .mean ? 8 * c + 2 * f : 2 * c
+        let activations = Double(batchSize) * t * (perToken + gradients) * Double(MemoryLayout<Float>.size)
         return parameterBytes(copies: 5) + activations
     }
 

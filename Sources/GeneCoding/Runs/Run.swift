@@ -200,7 +200,9 @@ extension Run {
             }
             cap("pretraining corpus limit", p.corpusLimit)
         }
-        problems += smallestModel.problems(memoryLimit: memoryLimit, training: batchSize >= 1 ? (batchSize, 3) : nil)
+        // In the mode that needs least: a run refused here cannot run in any.
+        problems += smallestModel.problems(memoryLimit: memoryLimit, training: batchSize >= 1 ? (batchSize, 3) : nil,
+                                           memoryMode: .recomputeLayers)
         if !problems.isEmpty { throw ConfigurationError(problems: problems) }
         return run
     }

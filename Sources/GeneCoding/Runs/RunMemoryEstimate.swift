@@ -10,7 +10,8 @@
 // Floats (4 bytes each).
 //
 // The tested part counts the bytes of live tensors, as `TensorMemory` sees them, at the worst moment of
-// each phase of a run; the peak is the largest:
+// each phase of a run, in the run's memory mode (`MemoryMode`: what training keeps for backward); the
+// peak is the largest:
 //
 //   peak = max( state while training  + one training step,          the largest training batch
 //               state at evaluation   + one evaluation batch,       dev, the train sample, test (batches of 64)
@@ -18,30 +19,34 @@
 //               parameters, gradients + one evaluation batch,       test crops and extra test files, after training
 //               pretraining phases,                                 for a pretrained run, before fine-tuning )
 //
-//   state while training   8P after the first epoch (5P in it): parameters P, gradients P, AdamW's moments 2P,
-//                          the best-on-dev snapshot P, and the checkpoint state's copies of the parameters P and
-//                          of the moments 2P (`Trainer.run` keeps them between epochs)
-//   state at evaluation    8P (the test split is scored once the checkpoint state exists)
-//   state at an epoch end  10P: new copies of the moments (2P) are made while the old ones are held
-//   one training step      embeddings + L × layer(training) + head + backward
-//   one evaluation batch   embeddings + L × layer(evaluation) + head
+//   state while training   9P after the first epoch (5P in it): parameters P, gradients P, AdamW's moments 2P,
+//                          the best-on-dev snapshot P and the initial one P, and the checkpoint state's copies
+//                          of the parameters P and of the moments 2P (`TrainerCopies` says where each is held)
+//   state at evaluation    9P (dev is scored at each epoch's end with that state; 7P for a one-epoch run)
+//   state at an epoch end  11P: new copies of the moments (2P) are made while the old ones are held
+//   one training step      embeddings + what the blocks keep + head + backward
+//   one evaluation batch   the evaluation path: one block at a time, nothing kept (`evaluationFloats`)
 //   embeddings             2nC: e, and LN_emb(e) (post-norm) or the final LayerNorm's output (pre-norm)
-//   layer(training)        8nC + 3nF + 2BHT²: attention probabilities and their dropout copy per head
-//   layer(evaluation)      8nC + 3nF + BHT²: the forward pass keeps every layer's cache, backward or not
-//   backward               10nC + 2nF + max(nC, w·T²): one block's gradients, its incoming dy, and dx_L,
-//                          held throughout (dy is dx_L in a lone post-norm block: 9nC); then each worker's
-//                          dP [T, T] in attention, or the block's dx after it
+//   a full block keeps     keepAll: 8nC + 3nF + 2BHT² (attention probabilities and their dropout copy per head);
+//                          recomputeAttention: 8nC + 3nF; recomputeLayers: its input, nC
+//   the last block keeps   with [CLS] or last-token pooling it computes the pooled rows only: K and V [n, C]
+//                          and a few B×C and B×F (plus 2BHT with keepAll); with mean pooling, a full block
+//   backward               10nC + 2nF + max(nC, w·T²·s): the top full block's gradients, its incoming dy, and
+//                          dx_L, held throughout (B×C when the last block is pooled rows only); then each
+//                          worker's scratch in attention (s = 1: dP; s = 3 when P, P̃ are recomputed), or the
+//                          block's dx after it; with recomputeLayers also that block's rebuilt cache
 //   head                   a few B×C and B×K (pooling, pooler, logits and their gradients)
 //
-// Every count that depends on how the engine lays out its tensors is in `activationTerms` and
-// `TrainerCopies`. The tests hold the estimate to `TensorMemory.peak` on seven shapes (at most 20%
-// over, 5% under; it matches to 0.1%), so they fail when the engine changes and these counts do not.
+// Every count that depends on how the engine lays out its tensors is in `activationTerms`,
+// `evaluationFloats`, `Blocks` and `TrainerCopies`. The tests hold the estimate to `TensorMemory.peak` on
+// nine shapes in every mode (at most 20% over, 5% under; it matches to 0.1%), so they fail when the
+// engine changes and these counts do not.
 //
 // What is not a tensor enters only the request (`MemoryRequest`), with a stated margin:
 //
 //   process = baseline (Swift runtime, Foundation, OpenBLAS and its buffers)
 //           + data (the task's rows as text, the encoded splits as [[Int32]])
-//           + max(peak, checkpoint writing: the 8P state plus 8P of Swift arrays and file bytes)
+//           + max(peak, checkpoint writing: the 9P state plus 8P of Swift arrays and file bytes)
 //   request = 1.25 × process + 1 GiB, rounded up to whole GiB
 import Foundation
 
@@ -91,9 +96,11 @@ public struct RunMemoryEstimate: Hashable, Sendable {
     public var epochs: Int
     public var threads: Int
     public var pretraining: PretrainingShape?
+    /// What training keeps for backward (`MemoryMode`): the mode the run trains in.
+    public var memoryMode: MemoryMode
 
     public init(model: ModelConfiguration, training: Batch, evaluations: [Batch], laterEvaluations: [Batch] = [],
-                epochs: Int, threads: Int, pretraining: PretrainingShape? = nil) {
+                epochs: Int, threads: Int, pretraining: PretrainingShape? = nil, memoryMode: MemoryMode = .keepAll) {
         self.model = model
         self.training = training
         self.evaluations = evaluations
@@ -101,6 +108,14 @@ public struct RunMemoryEstimate: Hashable, Sendable {
         self.epochs = epochs
         self.threads = threads
         self.pretraining = pretraining
+        self.memoryMode = memoryMode
+    }
+
+    /// The same run in another mode.
+    public func inMode(_ mode: MemoryMode) -> RunMemoryEstimate {
+        var copy = self
+        copy.memoryMode = mode
+        return copy
     }
 
     static let floatBytes = MemoryLayout<Float>.stride
@@ -129,20 +144,21 @@ public struct RunMemoryEstimate: Hashable, Sendable {
             let state = (later ? copies.pretrainingLater : copies.pretrainingFirst) * mlm
             phases.append(Phase(name: "pretraining step", bytes: classifier + state
                 + Self.floatBytes * Self.activationTerms(model, pretraining.training, training: true, threads: threads,
-                                                         maskedRows: pretraining.maskedRows).total))
+                                                         maskedRows: pretraining.maskedRows, mode: memoryMode).total))
             phases.append(Phase(name: "pretraining evaluation", bytes: classifier + state
                 + Self.floatBytes * Self.activationTerms(model, pretraining.heldOut, training: false, threads: threads,
-                                                         maskedRows: pretraining.heldOutMaskedRows).total))
+                                                         maskedRows: pretraining.heldOutMaskedRows, mode: memoryMode).total))
             phases.append(Phase(name: "pretraining epoch end",
                                 bytes: classifier + (later ? copies.pretrainingEpochEndLater : copies.pretrainingEpochEndFirst) * mlm))
         }
         phases.append(Phase(name: "training step", bytes: (afterFirst ? copies.trainingLater : copies.trainingFirst) * p
-            + Self.floatBytes * Self.activationTerms(model, training, training: true, threads: threads).total))
-        if let largest = evaluations.map({ Self.activationTerms(model, $0, training: false, threads: threads).total }).max() {
-            phases.append(Phase(name: "evaluation", bytes: copies.evaluation * p + Self.floatBytes * largest))
+            + Self.floatBytes * Self.activationTerms(model, training, training: true, threads: threads, mode: memoryMode).total))
+        if let largest = evaluations.map({ Self.evaluationFloats(model, $0, threads: threads) }).max() {
+            phases.append(Phase(name: "evaluation", bytes: (afterFirst ? copies.evaluation : copies.evaluationOneEpoch) * p
+                                + Self.floatBytes * largest))
         }
         phases.append(Phase(name: "epoch end", bytes: (afterFirst ? copies.epochEndLater : copies.epochEndFirst) * p))
-        if let largest = laterEvaluations.map({ Self.activationTerms(model, $0, training: false, threads: threads).total }).max() {
+        if let largest = laterEvaluations.map({ Self.evaluationFloats(model, $0, threads: threads) }).max() {
             phases.append(Phase(name: "evaluation after training", bytes: copies.modelOnly * p + Self.floatBytes * largest))
         }
         return phases
@@ -157,21 +173,26 @@ public struct RunMemoryEstimate: Hashable, Sendable {
     // MARK: - The engine's layout: update these when the engine changes
 
     /// How many copies of the parameters (P) the trainers hold in each phase. Counted from
-    /// Trainer.run, AdamW and Pretrainer.run; the epoch-end figures are the transient maximum while
-    /// `snapshot()` and the moments' copies replace the ones held.
+    /// Trainer.run, TrainingLoop.run, AdamW and Pretrainer.run; the epoch-end figures are the transient
+    /// maximum while `snapshot()` and the moments' copies replace the ones held.
     enum TrainerCopies {
         /// Parameters and their gradients (the model alone).
         static let modelOnly = 2
         /// + AdamW's moments m, v (2) + the best-on-dev snapshot (1).
         static let trainingFirst = 5
-        /// + the checkpoint state's parameters (1) and moments (2), kept from the first epoch's end on.
-        static let trainingLater = 8
-        /// The test split is scored after the last epoch, with the checkpoint state held.
-        static let evaluation = 8
-        /// At the first epoch's end the checkpoint state is made: 5 + parameters 1 + moments 2.
-        static let epochEndFirst = 8
+        /// + the checkpoint state's parameters (1) and moments (2), kept from the first epoch's end on,
+        /// and a second best-on-dev snapshot (1): `Trainer.run` hands the loop its initial state, whose
+        /// snapshot of the initial parameters stays held for the whole run once a better one replaces it.
+        static let trainingLater = 9
+        /// Dev is scored at every epoch's end from the second on with that state held (9); a one-epoch
+        /// run's largest scoring is the test split's after training, with the parameters, gradients and
+        /// the state the loop returns (parameters, moments, best) and the initial snapshot held (7).
+        static let evaluation = 9
+        static let evaluationOneEpoch = 7
+        /// At the first epoch's end: 5 + the new best snapshot 1 + the checkpoint's parameters 1 and moments 2.
+        static let epochEndFirst = 9
         /// Later: the new moments (2) are copied while the old ones are still held.
-        static let epochEndLater = 10
+        static let epochEndLater = 11
         /// Pretrainer: parameters, gradients, moments (4); its best snapshot is the checkpoint's parameters.
         static let pretrainingFirst = 4
         /// + the checkpoint state's parameters (1) and moments (2).
@@ -184,42 +205,53 @@ public struct RunMemoryEstimate: Hashable, Sendable {
         static let checkpointSerialization = 8
     }
 
-    /// Floats of the activations of one pass, as the engine holds them, by part.
+    /// Floats of the activations of one training pass (or a cached forward pass), as the engine holds
+    /// them, by part.
     public struct ActivationTerms: Hashable, Sendable {
         /// e, and LN_emb(e) (post-norm) or the final LayerNorm's output (pre-norm).
         public var embeddings: Int
-        /// One block's cache (all blocks hold the same).
+        /// A full block's cache as the mode keeps it (every block but a last one computed for the pooled rows).
         public var perLayer: Int
+        /// What all blocks keep from forward to backward.
         public var layers: Int
         /// Pooling, pooler, dropout copy, logits and their gradients; or the masked-language head.
         public var head: Int
-        /// Gradients alive together at backward's worst moment; 0 in evaluation.
+        /// At backward's worst moment: the gradients alive together, and with `recomputeLayers` the
+        /// block's cache rebuilt for them; 0 in a forward pass alone.
         public var backward: Int
         public var total: Int { embeddings + layers + head + backward }
     }
 
-    /// Floats live at the worst moment of one pass over `batch`: the forward caches of every layer
-    /// (kept until backward ends, and kept in evaluation too, since `forward` returns them), and during
-    /// a training step the gradients backward holds at once. `maskedRows` makes it a pass of the
-    /// masked-language model (N rows through its head) instead of the classifier.
+    /// Floats live at the worst moment of one pass over `batch` through `forward` (and `backward` when
+    /// `training`): what each block keeps (`mode`) until backward ends, and during backward the
+    /// gradients it holds at once. `maskedRows` makes it a pass of the masked-language model (N rows
+    /// through its head) instead of the classifier. Evaluation does not come through here: it takes the
+    /// path that keeps nothing (`evaluationFloats`).
     ///
     /// Each term names the tensors it counts (Model/*.swift). Backward's figure was read off the code
     /// and confirmed by measurement: Swift releases none of a block's gradients before the block returns.
     public static func activationTerms(_ m: ModelConfiguration, _ batch: Batch, training: Bool, threads: Int,
-                                       maskedRows: Int? = nil) -> ActivationTerms {
-        let (b, t, c, f, h, k, v) = (batch.sequences, batch.tokens, m.width, m.feedForwardWidth, m.heads, m.classCount, m.vocabularySize)
-        let n = batch.rows
-        let dropout = training && m.dropout > 0
-        // Attention keeps P [B, H, T, T], and P̃ = dropout(P) beside it when dropout is on.
-        let probabilities = (dropout ? 2 : 1) * b * h * t * t
-        // EncoderLayer: q, k, v, the context O, the attention output (which becomes the residual sum), h
-        // (LN₁'s output, or LN₂'s input for pre-norm), f (the FFN output and second residual sum) and y
-        // (LN₂'s output; pre-norm keeps LN₁(x) instead): 8 of [n, C]. u, GELU(u), Φ(u): 3 of [n, F].
-        let perLayer = 8 * n * c + 3 * n * f + probabilities
-        // Embeddings: e [n, C], then LN_emb(e) (post-norm) or the final LayerNorm's output (pre-norm).
-        let embeddings = 2 * n * c
+                                       maskedRows: Int? = nil, mode: MemoryMode = .keepAll) -> ActivationTerms {
+        let (b, t, c, f, k, v) = (batch.sequences, batch.tokens, m.width, m.feedForwardWidth, m.classCount, m.vocabularySize)
+        let blocks = Blocks(m, batch, dropout: training && m.dropout > 0, threads: threads, pooledRowsOnly: maskedRows == nil)
+        let (n, last) = (blocks.n, blocks.lastRows)
+        // Embeddings: e [n, C], then LN_emb(e) (post-norm) or the final LayerNorm's output (pre-norm), the
+        // latter [B, C] when the last block computed the pooled rows only.
+        let embeddings = m.normPlacement == .post ? 2 * n * c : n * c + last * c
+        var layers: Int, backward = 0
+        switch mode {
+        case .keepAll, .recomputeAttention:
+            let keepsP = mode == .keepAll
+            layers = (m.layers - 1) * blocks.fullCache(probabilities: keepsP) + blocks.lastCache(probabilities: keepsP)
+        case .recomputeLayers:
+            // Each block's input (x₀ is counted with the embeddings) and x_L, the last block's output.
+            layers = (m.layers - 1) * n * c + last * c
+            if !training {
+                // Forward alone: the last block's cache, made and let go, beside the inputs.
+                layers += blocks.lastCache(probabilities: false) - last * c
+            }
+        }
         var head: Int
-        var backward = 0
         if let maskedRows {
             // MaskedLanguageModel: x_m, u, GELU(u), Φ(u), h [N, C]; logits and their gradient [N, V].
             head = 5 * maskedRows * c + 2 * maskedRows * v
@@ -229,27 +261,114 @@ public struct RunMemoryEstimate: Hashable, Sendable {
             }
         } else {
             let pooler = m.pooling == .classToken
-            // gathered [B, C]; pooled (tanh of the pooler) [B, C]; drop(pooled), a copy when dropout is on.
-            head = b * c + (pooler ? b * c : 0) + (dropout ? b * c : 0)
+            let dropout = training && m.dropout > 0
+            // gathered [B, C] (x_L itself when the last block computed the pooled rows); pooled (tanh of
+            // the pooler) [B, C]; drop(pooled), a copy when dropout is on.
+            head = (blocks.pooledOnly ? 0 : b * c) + (pooler ? b * c : 0) + (dropout ? b * c : 0)
             if !training && pooler { head += b * c }   // the pooler's pre-tanh output, freed when tanh returns
             // logits [B, K] and the loss's gradient dz [B, K].
             head += 2 * b * k
             if training {
-                // dHead, and with a pooler dPre and dGathered [B, C]; dx_L [n, C] is counted with backward.
+                // dHead, and with a pooler dPre and dGathered [B, C]; dx_L is counted with backward.
                 head += (pooler ? 3 : 1) * b * c
             }
         }
         if training {
-            // The block being differentiated (EncoderLayer.backward, SelfAttention.backward), post-norm
-            // names: dSum2, df, dSum1, da, dContext, dq, dk, dv (8 of [n, C]); dg, du (2 of [n, F]).
-            backward = 8 * n * c + 2 * n * f
-            // dx_L, which the caller holds for the whole of backward, and the block's incoming dy when it is
-            // another tensor: from the second block on, or from the start behind pre-norm's final LayerNorm.
-            backward += n * c + (m.layers >= 2 || m.normPlacement == .pre ? n * c : 0)
-            // Then either dP [T, T] of each worker in the attention loop, or after it the block's dx [n, C].
-            backward += max(n * c, min(max(threads, 1), b * h) * t * t)
+            backward = blocks.backward(mode: mode, finalNorm: m.normPlacement == .pre)
         }
-        return ActivationTerms(embeddings: embeddings, perLayer: perLayer, layers: m.layers * perLayer, head: head, backward: backward)
+        return ActivationTerms(embeddings: embeddings, perLayer: blocks.fullCache(probabilities: mode == .keepAll),
+                               layers: layers, head: head, backward: backward)
+    }
+
+    /// Floats live at the worst moment of scoring `batch` on the evaluation path (`logits`): one block
+    /// at a time, its input freed once its output is made, nothing kept for backward.
+    public static func evaluationFloats(_ m: ModelConfiguration, _ batch: Batch, threads: Int) -> Int {
+        let (b, c, f, k) = (batch.sequences, m.width, m.feedForwardWidth, m.classCount)
+        let blocks = Blocks(m, batch, dropout: false, threads: threads, pooledRowsOnly: true)
+        let (n, last) = (blocks.n, blocks.lastRows)
+        let pre = m.normPlacement == .pre ? 1 : 0
+        // Embeddings: e and LN_emb(e) (post-norm).
+        var worst = m.normPlacement == .post ? 2 * n * c : n * c
+        if m.layers >= 2 || !blocks.pooledOnly {
+            // A full block: the input x (and LN₁(x) for pre-norm) beside, in attention, Q, K, V and the
+            // context, with one worker's scores [T, T] each, then the output projection; in the
+            // feed-forward h (and LN₂(h)), u [n, F] (GELU in place) and its output; then LN₂'s output.
+            worst = max(worst, (5 + pre) * n * c + blocks.workers * blocks.t * blocks.t, (6 + pre) * n * c, (3 + pre) * n * c + n * f)
+        }
+        if blocks.pooledOnly {
+            // The last block for the pooled rows: x (and LN₁(x)), K and V over every row; x_q, Q, the
+            // context and the output [B, C]; its feed-forward runs on B rows.
+            worst = max(worst, (3 + pre) * n * c + 4 * last * c + blocks.workers * blocks.t, (3 + pre) * n * c + 3 * last * c + last * f)
+        }
+        // The head: x_L (and the final LayerNorm's output), the pooler's output and tanh, logits and the loss's gradient.
+        let pooler = m.pooling == .classToken ? 2 * b * c : 0
+        return max(worst, (1 + pre) * last * c + (blocks.pooledOnly ? 0 : b * c) + pooler + 2 * b * k)
+    }
+
+    /// Counts of one batch's blocks, as the engine lays them out (Attention.swift, EncoderLayer.swift).
+    struct Blocks {
+        let m: ModelConfiguration
+        let b: Int, t: Int, n: Int, c: Int, f: Int, h: Int
+        /// 2 when dropout is on (P and P̃), else 1 (P̃ is P).
+        let copies: Int
+        /// Workers of attention's (sequence, head) loop, each with its own scratch.
+        let workers: Int
+        /// The last block computes the pooled rows only ([CLS] or last-token pooling of a classifier).
+        let pooledOnly: Bool
+        /// Rows of the last block: B, or n.
+        var lastRows: Int { pooledOnly ? b : n }
+
+        init(_ m: ModelConfiguration, _ batch: Batch, dropout: Bool, threads: Int, pooledRowsOnly: Bool) {
+            self.m = m
+            (b, t, n, c, f, h) = (batch.sequences, batch.tokens, batch.rows, m.width, m.feedForwardWidth, m.heads)
+            copies = dropout ? 2 : 1
+            workers = min(max(threads, 1), batch.sequences * m.heads)
+            pooledOnly = pooledRowsOnly && m.pooling != .mean
+        }
+
+        /// A full block's cache: q, k, v, the context O, the attention output (which becomes the residual
+        /// sum), h (LN₁'s output, or LN₂'s input for pre-norm), f (the FFN output and second residual sum)
+        /// and y (LN₂'s output; pre-norm keeps LN₁(x) instead): 8 of [n, C]; u, GELU(u), Φ(u): 3 of [n, F];
+        /// with `probabilities`, P [B, H, T, T] and P̃ beside it when dropout is on.
+        func fullCache(probabilities: Bool) -> Int {
+            8 * n * c + 3 * n * f + (probabilities ? copies * b * h * t * t : 0)
+        }
+
+        /// The last block's cache. Computed for the pooled rows only: K, V [n, C] (and LN₁(x) [n, C] for
+        /// pre-norm); x_q, Q, the context, the attention output, h, f and y [B, C] (pre-norm: LN₁(x)_q, Q,
+        /// the context, h, LN₂(h), y); u, GELU(u), Φ(u) [B, F]; P and P̃ [B, H, 1, T].
+        func lastCache(probabilities: Bool) -> Int {
+            guard pooledOnly else { return fullCache(probabilities: probabilities) }
+            let kept = m.normPlacement == .post ? 2 * n * c + 7 * b * c : 3 * n * c + 6 * b * c
+            return kept + 3 * b * f + (probabilities ? copies * b * h * t : 0)
+        }
+
+        /// At backward's worst moment, the floats beside what forward kept: while the top-most full block
+        /// is differentiated (EncoderLayer.backward, SelfAttention.backward), post-norm names: dSum2, df,
+        /// dSum1, da, dContext, dq, dk, dv (8 of [n, C]); dg, du (2 of [n, F]); dx_L, which the caller
+        /// holds for the whole of backward ([B, C] when the last block computed the pooled rows), and the
+        /// block's incoming dy when it is another tensor; then either each worker's scratch in the
+        /// attention loop, dP [T, T] (and P, P̃ when they are recomputed), or after it the block's dx.
+        /// With `recomputeLayers` the block's cache, rebuilt just before, is held too (without y, the
+        /// block's output, which is let go at once).
+        func backward(mode: MemoryMode, finalNorm: Bool) -> Int {
+            let scratch = mode == .recomputeAttention ? 1 + copies : 1   // dP, and P (P̃) recomputed
+            guard m.layers >= 2 || !pooledOnly else {
+                // A lone block computed for the pooled rows: its gradients are [B, ·] but for dk, dv and
+                // dx [n, C]; then LN_emb's backward makes a second dx beside the block's.
+                let rows = 10 * b * c + 2 * b * f + workers * scratch * t
+                let rebuilt = mode == .recomputeLayers ? lastCache(probabilities: true) - b * c : 0
+                return max(3 * n * c + rows + rebuilt, 2 * n * c)
+            }
+            var floats = 8 * n * c + 2 * n * f
+            let dxL = pooledOnly ? b * c : n * c
+            // Its incoming dy: the block below the last, or behind pre-norm's final LayerNorm; in a lone
+            // post-norm block dy is dx_L itself (9nC).
+            let dy = pooledOnly || m.layers >= 2 || finalNorm ? n * c : 0
+            floats += dxL + dy + max(n * c, workers * scratch * t * t)
+            if mode == .recomputeLayers { floats += fullCache(probabilities: true) - n * c }
+            return floats
+        }
     }
 }
 
@@ -364,7 +483,7 @@ public struct MemoryRequest: Codable, Hashable, Sendable {
     /// The request of `estimate`, with `dataBytes` of rows and encoded splits beside it.
     public init(_ estimate: RunMemoryEstimate, dataBytes: Int) {
         let copies = RunMemoryEstimate.TrainerCopies.self
-        // The checkpoint is written at each epoch's end with the 8P state held (no activations then).
+        // The checkpoint is written at each epoch's end with the 9P state held (no activations then).
         var checkpoint = (copies.epochEndFirst + copies.checkpointSerialization) * estimate.parameterBytes
         if estimate.pretraining != nil {
             // The pretrainer's checkpoint: its state (7P after any epoch) and the same 8P of copies, beside the classifier.

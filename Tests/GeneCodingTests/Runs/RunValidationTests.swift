@@ -100,15 +100,20 @@ final class RunValidationTests: StoreTestCase {
     }
 
     /// The memory bound is a lower bound of what training really holds (so it never refuses a run that
-    /// fits) and not a loose one: the activations it counts are at least half of those measured.
+    /// fits) and not a loose one: the activations it counts are at least half of those measured, in
+    /// every memory mode, with [CLS] pooling (the last block computed for one row) and mean pooling.
     func testTheMemoryBoundIsBelowTheMeasuredActivationsAndClose() throws {
-        for (position, dropout) in [(PositionEncoding.rope, 0.1), (.alibi, 0.0)] {
-            let configuration = ModelConfiguration(vocabularySize: 69, classCount: 2, maxLength: 256, width: 64, heads: 4,
-                                                   feedForwardWidth: 256, layers: 2, positionEncoding: position, dropout: dropout)
-            let measured = try LengthCost.measure(configuration, lengths: [(bases: 200, tokens: 200)], repeats: 1)[0].trainingStepBytes
-            let bound = configuration.memoryBytes(batchSize: 1, tokens: 200) - configuration.parameterBytes(copies: 5)
-            XCTAssertLessThanOrEqual(bound, Double(measured), "\(position): the bound must not exceed what a step holds")
-            XCTAssertGreaterThanOrEqual(bound, 0.5 * Double(measured), "\(position): bound \(bound) is far below the measured \(measured)")
+        for (position, dropout, pooling) in [(PositionEncoding.rope, 0.1, Pooling.classToken), (.alibi, 0.0, .classToken), (.sinusoidal, 0.1, .mean)] {
+            for mode in MemoryMode.allCases {
+                let configuration = ModelConfiguration(vocabularySize: 69, classCount: 2, maxLength: 256, width: 64, heads: 4,
+                                                       feedForwardWidth: 256, layers: 2, positionEncoding: position, pooling: pooling, dropout: dropout)
+                let measured = try LengthCost.measure(configuration, lengths: [(bases: 200, tokens: 200)], repeats: 1,
+                                                      memoryMode: mode)[0].trainingStepBytes
+                let bound = configuration.memoryBytes(batchSize: 1, tokens: 200, memoryMode: mode) - configuration.parameterBytes(copies: 5)
+                let label = "\(position) \(pooling) dropout \(dropout), \(mode)"
+                XCTAssertLessThanOrEqual(bound, Double(measured), "\(label): the bound must not exceed what a step holds")
+                XCTAssertGreaterThanOrEqual(bound, 0.5 * Double(measured), "\(label): bound \(bound) is far below the measured \(measured)")
+            }
         }
     }
 
