@@ -47,6 +47,11 @@ struct SlurmArguments: ParsableArguments {
     var nodeMemory: String?
     @Flag(help: "With --node-memory: submit the runs that fit and leave out the others, instead of submitting nothing.")
     var skipOversized = false
+    @Option(help: ArgumentHelp("What the tasks' training keeps for backward: keep, attention or layers for every run, each asking for "
+                               + "that mode's memory; or auto, with --node-memory: each run the fastest mode whose request fits a node "
+                               + "(arrays are grouped by mode). Results are the same in every mode (default: run-one's, asking for keep's memory).",
+                               valueName: "mode"))
+    var memory: MemoryModeChoice?
     @Option(parsing: .unconditional, help: "At most this many tasks at once.") var maxRunning: Int?
     @Option(help: "A further sbatch option for the script, e.g. --sbatch-option=--qos=long (repeatable).")
     var sbatchOption: [String] = []
@@ -69,7 +74,7 @@ struct SlurmArguments: ParsableArguments {
 
     func submission(manifest: String) throws -> GridSubmission {
         GridSubmission(manifest: manifest, options: try options(),
-                       executable: try executable ?? GridBackend.genecodingExecutable(), skipOversized: skipOversized)
+                       executable: try executable ?? GridBackend.genecodingExecutable(), skipOversized: skipOversized, memoryMode: memory)
     }
 }
 
@@ -201,7 +206,8 @@ private func submitAndReport(_ submission: GridSubmission, _ selection: GridSubm
     }
     for array in outcome.arrays {
         print("Script: \(array.script) (array \(Slurm.indexList(array.indices)), \(Format.plural(array.indices.count, "task")), "
-              + "time \(array.time) and memory \(array.memory ?? "the cluster's default") each)")
+              + "time \(array.time) and memory \(array.memory ?? "the cluster's default") each"
+              + (array.memoryMode.map { ", memory mode \($0.rawValue)" } ?? "") + ")")
     }
     for note in outcome.notes { print("Note: " + note) }
     let manifest = Slurm.shellWord(submission.files.manifest)
@@ -222,9 +228,11 @@ struct Plan: ParsableCommand {
         From the estimates in each manifest (time: RunCostEstimate, at the runs'
         threads; memory: what each job asks for, RunMemoryEstimate with its margin):
         runs, CPU-hours, the largest memory request, the longest run, the runs by
-        memory class, and with --nodes, --cores-per-node and --memory-per-node the
-        wall time of a greedy longest-first packing that respects cores and memory
-        per node. Several --manifest give one row each and a row for all (each run
+        memory class, each memory mode's largest request (MemoryMode: what training
+        keeps for backward), and with --nodes, --cores-per-node and --memory-per-node
+        the wall time of a greedy longest-first packing that respects cores and
+        memory per node (--memory auto: each run in the fastest mode that fits a
+        node). Several --manifest give one row each and a row for all (each run
         once). A chapter's grid without writing its manifest by hand:
           genecoding grid plan --chapter tokenization --profile paper
         runs the chapter with GENECODING_BACKEND=manifest into a temporary store
@@ -239,6 +247,10 @@ struct Plan: ParsableCommand {
     @Option(help: "Cores of each node.") var coresPerNode: Int?
     @Option(help: "Memory of each node, e.g. 256G.") var memoryPerNode: String?
     @Option(help: "Threads (cores) per run (default: each manifest's).") var cpus: Int?
+    @Option(help: ArgumentHelp("Plan every run in this memory mode (keep, attention, layers), or auto: each run in the fastest mode "
+                               + "whose request fits --memory-per-node, as `grid submit --memory auto` chooses (default: keep).",
+                               valueName: "mode"))
+    var memory: MemoryModeChoice?
     @Argument(parsing: .postTerminator, help: "The chapter's arguments (after --).") var chapterArguments: [String] = []
 
     func validate() throws {
@@ -251,6 +263,7 @@ struct Plan: ParsableCommand {
         if let coresPerNode, coresPerNode < 1 { throw ValidationError("--cores-per-node takes a positive number") }
         if let cpus, cpus < 1 { throw ValidationError("--cpus takes a positive number") }
         if chapter == nil, profile != nil || !chapterArguments.isEmpty { throw ValidationError("--profile and arguments after -- are for --chapter") }
+        if memory == .auto, memoryPerNode == nil { throw ValidationError("--memory auto chooses by the memory of a node: give the cluster (--memory-per-node)") }
     }
 
     func run() throws {
@@ -262,6 +275,7 @@ struct Plan: ParsableCommand {
                 cluster = GridPlan.Cluster(nodes: nodes, coresPerNode: coresPerNode,
                                            memoryPerNode: try Slurm.bytes(memory: memoryPerNode, option: "--memory-per-node"))
             }
+            if let memory { plans = plans.map { $0.inMemoryMode(memory, nodeMemory: cluster?.memoryPerNode) } }
             print(GridPlan.markdown(plans, cluster: cluster), terminator: "")
         }
     }
@@ -393,6 +407,7 @@ struct RunOne: ParsableCommand {
     @OptionGroup var manifest: ManifestOption
     @Option(parsing: .unconditional, help: "The run's position in the manifest (Slurm: $SLURM_ARRAY_TASK_ID).") var index: Int
     @Option(parsing: .unconditional, help: "Threads (default: $SLURM_CPUS_PER_TASK, else the manifest's threads per run).") var threads: Int?
+    @Option(help: ArgumentHelp(MemoryModeChoice.help, valueName: "mode")) var memory: MemoryModeChoice?
     @Flag(help: "Train the run again if its stored result says it failed.") var retryFailed = false
 
     func run() throws {
@@ -404,9 +419,15 @@ struct RunOne: ParsableCommand {
             ComputeThreads.set(threads)
             let executor = RunExecutor(gue: GUE(root: URL(fileURLWithPath: entry.gue)), store: ResultStore(root: URL(fileURLWithPath: entry.results)))
             executor.retryFailed = retryFailed
+            executor.memoryMode = memory
             print("run \(index) of \(grid.runs.count) in \(manifest.manifest): \(entry.label), \(threads) thread\(threads == 1 ? "" : "s"), "
                   + "estimated \(Format.duration(RunCostEstimate.rescale(entry.estimatedSeconds, fromThreads: grid.threadsPerRun, toThreads: threads)))"
                   + (entry.memory.map { " and \(Format.bytes($0.processBytes)) at its peak (\($0.peakPhase))" } ?? ""))
+            if let modes = entry.memory?.modes {
+                print("memory at its peak by mode: " + modes.compactMap { m in
+                    m.memoryMode.map { "\($0.rawValue) \(Format.bytes(m.processBytes)) (asks \(Slurm.memory(bytes: m.requestBytes)))" }
+                }.joined(separator: ", "))
+            }
             fflush(stdout)  // before any error: a task's log is read from its last lines
             let key = try executor.key(entry.run)
             guard key == entry.key else {
@@ -428,6 +449,7 @@ struct Local: ParsableCommand {
     @OptionGroup var manifest: ManifestOption
     @Option(parsing: .unconditional, help: "Runs side by side (default: as many as the cores hold at --threads each).") var workers: Int?
     @Option(parsing: .unconditional, help: "Threads per run (default: the manifest's).") var threads: Int?
+    @Option(help: ArgumentHelp(MemoryModeChoice.help, valueName: "mode")) var memory: MemoryModeChoice?
     @Flag(help: "Train again the runs whose stored results say they failed.") var retryFailed = false
 
     func run() throws {
@@ -445,6 +467,7 @@ struct Local: ParsableCommand {
                 let executor = RunExecutor(gue: GUE(root: URL(fileURLWithPath: entries[0].gue)),
                                            store: ResultStore(root: URL(fileURLWithPath: entries[0].results)))
                 executor.retryFailed = retryFailed
+                executor.memoryMode = memory
                 do {
                     let records = try executor.executeAll(entries.map(\.run), workers: workers, threadsPerRun: threads)
                     failed += records.filter { $0.status == .failed }.map(\.run.label)

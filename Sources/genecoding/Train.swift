@@ -41,6 +41,7 @@ struct Train: ParsableCommand {
     @Option(parsing: .unconditional, help: "Training examples to use (default: the profile's cap; 0 for all).") var trainLimit: Int?
     @Option(parsing: .unconditional, help: "Random seed (a whole number from 0).") var seed: UInt64 = 1
     @Option(parsing: .unconditional, help: "Threads.") var threads: Int = 2
+    @Option(help: ArgumentHelp(MemoryModeChoice.help, valueName: "mode")) var memory: MemoryModeChoice?
     @Flag(help: "Train again a run whose stored result says it failed (diverged).") var retryFailed = false
     @Flag(help: "Print the stored record as JSON.") var json = false
 
@@ -73,6 +74,7 @@ struct Train: ParsableCommand {
             ComputeThreads.set(threads)
             let executor = RunExecutor(gue: try data.benchmark(), store: data.store())
             executor.retryFailed = retryFailed
+            executor.memoryMode = memory
             let key = try executor.key(run)
             let stored = executor.store.record(key).map { !(retryFailed && $0.status == .failed) } ?? false
             let record = try executor.execute(run, threads: threads)
@@ -102,7 +104,8 @@ struct RecordSummary {
                                 o.test.mcc, o.test.accuracy, o.test.macroF1, o.bestEpoch, r.run.epochs))
             lines.append(String(format: "  dev   MCC %.3f  accuracy %.3f  macro-F1 %.3f", o.dev.mcc, o.dev.accuracy, o.dev.macroF1))
             lines.append(String(format: "  %d steps, %.0f s training, %.0f tokens/s, %d parameters, vocabulary %d, max length %d",
-                                o.steps, o.trainingSeconds, o.tokensPerSecond, r.parameters, r.vocabularySize, r.maxLength))
+                                o.steps, o.trainingSeconds, o.tokensPerSecond, r.parameters, r.vocabularySize, r.maxLength)
+                         + (r.memoryMode.map { ", memory mode \($0.rawValue)" } ?? ""))
             for c in r.croppedTests ?? [] {
                 lines.append(String(format: "  test cut to %d bp: MCC %.3f (%.1f tokens)", c.bases, c.scores.mcc, c.meanTokens))
             }
@@ -112,4 +115,15 @@ struct RecordSummary {
         if let note = r.taskNote { lines.append("  note: " + note.split(separator: "\n").joined(separator: " ")) }
         text = lines.joined(separator: "\n")
     }
+}
+
+extension MemoryModeChoice: ExpressibleByArgument {
+    public init?(argument: String) { self.init(word: argument) }
+    public static var allValueStrings: [String] { words }
+
+    /// The help of every --memory option.
+    static let help = "What training keeps for backward: keep (every activation, the fastest), attention (recomputes "
+        + "attention's probabilities in backward), layers (recomputes each layer from its input; least memory), or auto "
+        + "(the fastest whose memory request fits this machine or Slurm job). Results are the same bit for bit in every "
+        + "mode (default: $GENECODING_MEMORY, else keep)."
 }

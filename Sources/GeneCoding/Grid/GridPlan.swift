@@ -10,6 +10,11 @@
 // (the first such node), and shorter ones fill what is left, as Slurm's backfill would. A run asking
 // for more cores or memory than a node has never starts; the plan names it apart. It is a plan for
 // an empty cluster, not a forecast of a shared one's queue.
+//
+// Memory modes (`MemoryMode`): the requests are keepAll's unless a mode is chosen (`inMemoryMode`): one
+// for every run, or `auto`, each run's fastest mode that fits a node, as `grid submit --memory auto`
+// chooses; the mode table gives each mode's largest request and the runs that fit a node in it. A
+// slower mode's extra time is not in the time estimates.
 import Foundation
 
 public struct GridPlan: Sendable {
@@ -23,6 +28,8 @@ public struct GridPlan: Sendable {
         public var threads: Int
         /// The memory its job asks for (nil when the manifest has no estimate: counted as none).
         public var memory: MemoryRequest?
+        /// The mode it is planned to train in (nil: keepAll, as the manifest's request is).
+        public var memoryMode: MemoryMode? = nil
 
         public init(index: Int, key: String, label: String, seconds: Double, threads: Int, memory: MemoryRequest?) {
             self.index = index
@@ -82,6 +89,28 @@ public struct GridPlan: Sendable {
                        seconds: RunCostEstimate.rescale(entry.estimatedSeconds, fromThreads: manifest.threadsPerRun, toThreads: threads),
                        threads: threads, memory: memory[index])
         })
+    }
+
+    /// Every run in `choice`'s mode, its request that mode's: one mode for all, or with `auto` the fastest
+    /// whose request is at most `nodeMemory` bytes (the one that needs least when none is). Runs whose
+    /// manifest entry has no per-mode requests keep theirs.
+    public func inMemoryMode(_ choice: MemoryModeChoice, nodeMemory: Int?) -> GridPlan {
+        var plan = self
+        for i in plan.runs.indices {
+            guard let request = plan.runs[i].memory, request.modes != nil else { continue }
+            let mode: MemoryMode
+            switch choice {
+            case let .fixed(fixed): mode = fixed
+            case .auto:
+                let candidates = MemoryMode.fastestFirst.compactMap { m in request.inMode(m).map { (m, $0) } }
+                mode = MemoryModeChoice.fastestFitting(candidates, available: nodeMemory ?? .max).mode
+            }
+            var chosen = request.inMode(mode) ?? request
+            chosen.modes = request.modes
+            plan.runs[i].memory = chosen
+            plan.runs[i].memoryMode = mode
+        }
+        return plan
     }
 
     /// The runs of several plans, each key once (chapters share runs: chapter 2's RoPE column is chapter 1's).
@@ -204,9 +233,29 @@ public struct GridPlan: Sendable {
         return table
     }
 
-    /// Both tables, and the runs that fit no node of `cluster`, named.
+    /// Each memory mode's largest request over the runs of all plans (each once), and with a cluster the
+    /// runs whose request in that mode fits a node; nil when no run has per-mode requests. The plans'
+    /// own choice of modes is ignored: every run is counted in each mode.
+    public static func modeTable(_ plans: [GridPlan], cluster: Cluster?) -> Table? {
+        let estimated = merged(plans, source: "all").runs.compactMap(\.memory).filter { $0.modes != nil }
+        guard !estimated.isEmpty else { return nil }
+        var columns = ["memory mode", "what training keeps for backward", "largest memory request"]
+        if let cluster { columns.append("runs that fit a node of \(gibibytes(cluster.memoryPerNode))") }
+        var table = Table(columns: columns.map { Table.Column($0) })
+        for mode in MemoryMode.fastestFirst {
+            let requests = estimated.compactMap { request in request.modes?.first { $0.memoryMode == mode } }
+            guard let largest = requests.map(\.requestBytes).max() else { continue }
+            var row = [mode.rawValue, mode.summary, gibibytes(largest)]
+            if let cluster { row.append("\(requests.filter { $0.requestBytes <= cluster.memoryPerNode }.count) of \(requests.count)") }
+            table.append(row)
+        }
+        return table
+    }
+
+    /// The tables, and the runs that fit no node of `cluster`, named.
     public static func markdown(_ plans: [GridPlan], cluster: Cluster?) -> String {
         var parts = [summaryTable(plans, cluster: cluster).markdown(), memoryTable(plans).markdown()]
+        if let modes = modeTable(plans, cluster: cluster) { parts.append(modes.markdown()) }
         if let cluster {
             let unplaceable = merged(plans, source: "all").packed(on: cluster).unplaceable
             if !unplaceable.isEmpty {

@@ -13,6 +13,11 @@
 // all. With `--node-memory`, runs that would ask for more than a node has are refused, each named with
 // its estimate, before anything is written; `skipOversized` submits the others and lists them.
 //
+// Memory modes (`MemoryMode`): with `memoryMode` set, each array's tasks train in a named mode
+// (`run-one --memory`), and ask for that mode's request; with `auto` and `--node-memory`, each run takes
+// the fastest mode whose request fits a node, so a run too large to keep every activation is trained
+// recomputing instead of refused, and arrays are grouped by mode as well as by memory.
+//
 // Only runs that are neither done nor waiting nor running are submitted, so submitting twice never
 // trains a run twice. `resubmit` goes further and takes only the runs a job has failed.
 import Foundation
@@ -35,6 +40,8 @@ public struct GridSubmission {
         public var time: String
         /// Its --mem (nil: the cluster's default).
         public var memory: String?
+        /// The memory mode its tasks train in (nil: run-one's default).
+        public var memoryMode: MemoryMode? = nil
     }
 
     /// A run that would ask for more memory than a node has.
@@ -69,6 +76,9 @@ public struct GridSubmission {
     /// Submit the runs that fit a node and leave out those whose request exceeds `options.nodeMemory`,
     /// instead of refusing the whole submission.
     public var skipOversized: Bool
+    /// The memory mode the tasks train in: one for all, or `auto` (each run's fastest that fits
+    /// `options.nodeMemory`); nil: run-one's default, asking for keepAll's memory.
+    public var memoryMode: MemoryModeChoice?
     /// The `genecoding` the tasks run.
     public var executable: String
     /// The tasks start here (`--chdir`); records name the git commit of this folder.
@@ -76,8 +86,10 @@ public struct GridSubmission {
     public var slurm: SlurmClient
 
     public init(manifest: String, options: SlurmOptions, executable: String, skipOversized: Bool = false,
-                workingDirectory: String = FileManager.default.currentDirectoryPath, slurm: SlurmClient = .system) {
+                workingDirectory: String = FileManager.default.currentDirectoryPath, slurm: SlurmClient = .system,
+                memoryMode: MemoryModeChoice? = nil) {
         files = GridFiles(manifest: manifest)
+        self.memoryMode = memoryMode
         self.options = options
         self.skipOversized = skipOversized
         self.executable = absolutePath(executable)
@@ -133,8 +145,8 @@ public struct GridSubmission {
         }
         guard !indices.isEmpty else { return outcome }
 
-        // What each run asks for, and the runs a node cannot hold.
-        let requests = manifest.memoryRequests()
+        // What each run asks for, in the mode it will train in, and the runs a node cannot hold.
+        let (requests, runModes) = try requestsInModes(manifest.memoryRequests(), indices: indices)
         let override = try options.memory.map { try Slurm.bytes(memory: $0, option: "--mem", allowingZero: true) }
         if let nodeMemory = options.nodeMemory {
             let limit = try Slurm.bytes(memory: nodeMemory, option: "--node-memory")
@@ -174,13 +186,23 @@ public struct GridSubmission {
         let cpus = options.cpusPerTask ?? manifest.threadsPerRun
         let groups: [(limit: Int?, indices: [Int])] = options.memory != nil ? [(nil, indices)]
             : Self.memoryClasses(indices.map { ($0, requests[$0]) })
-        var planned: [(indices: [Int], memory: String?, time: String)] = []
-        for group in groups {
-            let memory = options.memory ?? group.indices.compactMap { requests[$0]?.requestBytes }.max().map { Slurm.memory(bytes: $0) }
-            let time = options.time ?? Slurm.time(seconds: RunCostEstimate.timeLimit(forEstimate: group.indices.map { i in
-                RunCostEstimate.rescale(manifest.runs[i].estimatedSeconds, fromThreads: manifest.threadsPerRun, toThreads: cpus)
-            }.max()!))
-            planned.append((group.indices, memory, time))
+        var planned: [(indices: [Int], memory: String?, time: String, mode: MemoryMode?)] = []
+        for memoryGroup in groups {
+            // Within a memory class, one array per mode (run-one's --memory is one per array).
+            let byMode = Dictionary(grouping: memoryGroup.indices) { runModes[$0] }
+            for mode in [nil] + MemoryMode.fastestFirst.map(Optional.some) {
+                guard let group = byMode[mode] else { continue }
+                let memory = options.memory ?? group.compactMap { requests[$0]?.requestBytes }.max().map { Slurm.memory(bytes: $0) }
+                let time = options.time ?? Slurm.time(seconds: RunCostEstimate.timeLimit(forEstimate: group.map { i in
+                    RunCostEstimate.rescale(manifest.runs[i].estimatedSeconds, fromThreads: manifest.threadsPerRun, toThreads: cpus)
+                }.max()!))
+                planned.append((group, memory, time, mode))
+            }
+        }
+        if case .auto? = memoryMode {
+            let counts = MemoryMode.fastestFirst.map { mode in (mode, indices.filter { runModes[$0] == mode }.count) }.filter { $0.1 > 0 }
+            outcome.notes.append("Memory modes (--memory auto, the fastest whose request fits --node-memory \(options.nodeMemory ?? "")): "
+                                 + counts.map { "\($0.0.rawValue) for \(Format.plural($0.1, "run"))" }.joined(separator: ", ") + ".")
         }
         outcome.indices = indices
         if options.time == nil {
@@ -204,10 +226,11 @@ public struct GridSubmission {
         for (offset, array) in planned.enumerated() {
             let script = SlurmArrayScript(jobName: jobName, indices: array.indices, cpusPerTask: cpus, time: array.time,
                                           logDirectory: files.logDirectory, workingDirectory: workingDirectory, executable: executable,
-                                          manifest: snapshot, options: options, memory: array.memory)
+                                          manifest: snapshot, options: options, memory: array.memory, memoryMode: array.mode)
             let scriptPath = files.script(first + offset)
             try AtomicFile.write(script.text, to: scriptPath)
-            outcome.arrays.append(Array(indices: array.indices, script: scriptPath, jobID: nil, time: array.time, memory: array.memory))
+            outcome.arrays.append(Array(indices: array.indices, script: scriptPath, jobID: nil, time: array.time, memory: array.memory,
+                                        memoryMode: array.mode))
         }
         guard !dryRun else { return outcome }
 
@@ -224,4 +247,32 @@ public struct GridSubmission {
         }
         return outcome
     }
+
+    /// Each run's request in the mode it will train in, and that mode (nil: run-one's default), for the
+    /// runs `indices` (see the header). A run without an estimate keeps nil.
+    func requestsInModes(_ estimated: [MemoryRequest?], indices: [Int]) throws -> (requests: [MemoryRequest?], modes: [MemoryMode?]) {
+        var requests = estimated
+        var modes = [MemoryMode?](repeating: nil, count: estimated.count)
+        switch memoryMode {
+        case nil:
+            break
+        case let .fixed(mode)?:
+            // A manifest written before modes has keepAll's request only, which is the most a mode asks.
+            for i in indices { modes[i] = mode; requests[i] = estimated[i]?.inMode(mode) ?? estimated[i] }
+        case .auto?:
+            guard let nodeMemory = options.nodeMemory else {
+                throw ConfigurationError(message: "--memory auto chooses each run's mode by the memory of a node: give --node-memory as well")
+            }
+            let limit = try Slurm.bytes(memory: nodeMemory, option: "--node-memory")
+            for i in indices {
+                guard let request = estimated[i] else { continue }
+                let candidates = MemoryMode.fastestFirst.compactMap { mode in request.inMode(mode).map { (mode, $0) } }
+                let mode = MemoryModeChoice.fastestFitting(candidates, available: limit).mode
+                modes[i] = mode
+                requests[i] = request.inMode(mode)
+            }
+        }
+        return (requests, modes)
+    }
+
 }

@@ -172,9 +172,13 @@ public struct SlurmArrayScript: Hashable, Sendable {
     public var options: SlurmOptions
     /// Memory per task as sbatch takes it; nil: `options.memory`, else the cluster's default.
     public var memory: String?
+    /// What the tasks' training keeps for backward (`run-one --memory`); nil: run-one's default.
+    public var memoryMode: MemoryMode?
 
     public init(jobName: String, indices: [Int], cpusPerTask: Int, time: String, logDirectory: String,
-                workingDirectory: String, executable: String, manifest: String, options: SlurmOptions, memory: String? = nil) {
+                workingDirectory: String, executable: String, manifest: String, options: SlurmOptions, memory: String? = nil,
+                memoryMode: MemoryMode? = nil) {
+        self.memoryMode = memoryMode
         self.jobName = jobName
         self.indices = indices
         self.cpusPerTask = cpusPerTask
@@ -208,7 +212,8 @@ public struct SlurmArrayScript: Hashable, Sendable {
         if let m = memory ?? options.memory { directives.append("--mem=\(m)") }
         directives += options.extra
         let command = [Slurm.shellQuoted(executable), "grid", "run-one", "--manifest", Slurm.shellQuoted(manifest),
-                       "--index", "\"$SLURM_ARRAY_TASK_ID\"", "--threads", "\(cpusPerTask)"].joined(separator: " ")
+                       "--index", "\"$SLURM_ARRAY_TASK_ID\"", "--threads", "\(cpusPerTask)"]
+            .joined(separator: " ") + (memoryMode.map { " --memory \($0.rawValue)" } ?? "")
         return """
             #!/bin/bash
             # A Slurm job array written by `genecoding grid submit`: task I trains entry I of the manifest

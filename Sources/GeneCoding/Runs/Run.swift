@@ -262,6 +262,9 @@ public struct RunRecord: Codable, Sendable {
     /// SHA-256 of the model.safetensors the run stored (nil for a failed run, and for records
     /// written before models carried checksums).
     public var modelSHA256: String? = nil
+    /// What the training of the process that finished the run kept for backward (`MemoryMode`; the
+    /// results are the same in every mode). Nil in records written before memory modes.
+    public var memoryMode: MemoryMode? = nil
 }
 
 public struct ExtraTestScore: Codable, Hashable, Sendable {

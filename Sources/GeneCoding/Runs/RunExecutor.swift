@@ -25,6 +25,11 @@
 //
 // Learned BPE vocabularies are cached under results/tokenizers/ (keyed by task, size, training
 // file hash and sample), so the many runs of one task share one vocabulary and never relearn it.
+//
+// What training keeps for backward (`MemoryMode`) is the executor's `memoryMode`, else
+// GENECODING_MEMORY, else keepAll; `auto` picks per run the fastest mode whose memory request fits
+// (MemoryModeChoice.swift). It changes no result, so it is not in the key; the record notes the mode
+// of the process that finished the run.
 import Foundation
 
 public struct RunFailure: Error, CustomStringConvertible {
@@ -43,6 +48,9 @@ public final class RunExecutor: @unchecked Sendable {
     /// Run again a run whose stored record says it failed, instead of returning that record
     /// (`genecoding train --retry-failed`; a chapter's option).
     public var retryFailed = false
+    /// What training keeps for backward: a mode, or `auto` (see the header); nil: GENECODING_MEMORY,
+    /// else keepAll. Results are the same in every mode.
+    public var memoryMode: MemoryModeChoice? = nil
     /// Stop a run after this many epochs as if the process were killed (tests of resumption).
     var interruptAfterEpoch: Int? = nil
     /// Called at each step of finishing; a test throws from it to stop there as a kill would.
@@ -210,9 +218,30 @@ public final class RunExecutor: @unchecked Sendable {
         let started = Date()
         let task = try task(run.task)
         let tokenizer = try tokenizer(for: run)
+        let mode = try chosenMemoryMode(run, threads: threads)
         let splits = try encodedSplits(of: run, task: task, tokenizer: tokenizer)
-        let trained = try trainWithCheckpoints(run, key: key, task: task, tokenizer: tokenizer, splits: splits, started: started)
+        let trained = try trainWithCheckpoints(run, key: key, task: task, tokenizer: tokenizer, splits: splits, started: started,
+                                               memoryMode: mode)
         return try finish(run, key: key, task: task, tokenizer: tokenizer, splits: splits, trained: trained, threads: threads)
+    }
+
+    /// The memory mode `run` trains in: the one asked for, or with `auto` the fastest whose request
+    /// fits the memory available (logged with the figures it was chosen by).
+    public func chosenMemoryMode(_ run: Run, threads: Int) throws -> MemoryMode {
+        switch try memoryMode ?? MemoryModeChoice.fromEnvironment() ?? .fixed(.keepAll) {
+        case let .fixed(mode):
+            return mode
+        case .auto:
+            let request = try memoryRequest(run, threads: threads)
+            let available = MemoryModeChoice.availableMemory()
+            let requests = MemoryMode.fastestFirst.compactMap { mode in request.inMode(mode).map { (mode, $0) } }
+            let (mode, fits) = MemoryModeChoice.fastestFitting(requests, available: available.bytes)
+            log("\(run.label): memory mode \(mode.rawValue) (\(mode.summary)); requests "
+                + requests.map { "\($0.0.rawValue) \(Format.bytes($0.1.requestBytes))" }.joined(separator: ", ")
+                + " against \(Format.bytes(available.bytes)), \(available.source)"
+                + (fits ? "" : "; none fits, so the one that needs least"))
+            return mode
+        }
     }
 
     /// The stored record of a run, unless there is none, it cannot be read, or it failed and
@@ -295,7 +324,7 @@ public final class RunExecutor: @unchecked Sendable {
     /// The run's classifier, freshly initialised from its seed (the pretrained encoder copied in when
     /// the run is pretrained). Refused, before anything is allocated, when training it at the run's
     /// batch size and longest input would need more memory than this machine has.
-    func makeModel(_ run: Run, task t: GUETask, tokenizer: any Tokenizer, splits: RunSplits)
+    func makeModel(_ run: Run, task t: GUETask, tokenizer: any Tokenizer, splits: RunSplits, memoryMode: MemoryMode)
         throws -> (model: TransformerClassifier<Float>, pretraining: PretrainingRecord?)
     {
         // A pretrained encoder fixes the learned-position table at maxTokens rows, so both models use that.
@@ -305,13 +334,14 @@ public final class RunExecutor: @unchecked Sendable {
             heads: run.heads, feedForwardWidth: run.feedForwardWidth, layers: run.layers, positionEncoding: run.positionEncoding,
             normPlacement: run.normPlacement, pooling: run.pooling, dropout: run.dropout, causal: run.causal)
         do {
-            try configuration.validateTraining(batchSize: run.batchSize, tokens: splits.longestTrained)
+            try configuration.validateTraining(batchSize: run.batchSize, tokens: splits.longestTrained, memoryMode: memoryMode)
         } catch let error as ConfigurationError {
             throw RunFailure(run: run, message: error.message)
         }
         let model = try TransformerClassifier<Float>(configuration, seed: run.seed)
+        model.memoryMode = memoryMode
         guard run.pretraining != nil else { return (model, nil) }
-        var (pretrained, record) = try pretrainedEncoder(for: run)
+        var (pretrained, record) = try pretrainedEncoder(for: run, memoryMode: memoryMode)
         // Fresh initialisation comes first (above), so the head and pooler start as a scratch run's.
         record.transferred = try transferEncoder(from: pretrained.parameters, to: model)
         return (model, record)
@@ -330,17 +360,19 @@ public final class RunExecutor: @unchecked Sendable {
         var earlierSeconds: Double
         /// When this process's work on the run began.
         var started: Date
+        /// What this process's training kept for backward.
+        var memoryMode: MemoryMode
     }
 
     /// Trains the run, resuming from its checkpoint when there is a sound one, and saves a checkpoint
     /// after every epoch. A damaged checkpoint, or a divergence after resuming, starts it over from scratch.
     func trainWithCheckpoints(_ run: Run, key: String, task: GUETask, tokenizer: any Tokenizer, splits: RunSplits,
-                              started: Date) throws -> Trained {
+                              started: Date, memoryMode: MemoryMode = .keepAll) throws -> Trained {
         let directory = store.checkpointDirectory(key)
         var started = started
         var mayResume = true
         while true {
-            let (model, pretraining) = try makeModel(run, task: task, tokenizer: tokenizer, splits: splits)
+            let (model, pretraining) = try makeModel(run, task: task, tokenizer: tokenizer, splits: splits, memoryMode: memoryMode)
             let settings = TrainingSettings(epochs: run.epochs, batchSize: run.batchSize, optimizer: run.optimizer)
             let trainer = try Trainer(model: model, settings: settings, seed: run.seed, train: splits.train, dev: splits.dev, test: splits.test)
             let order = model.parameters.all.map(\.name)
@@ -381,12 +413,12 @@ public final class RunExecutor: @unchecked Sendable {
                 })
                 reporter.finish()
                 return Trained(model: model, trainer: trainer, pretraining: pretraining, result: .success(outcome),
-                               earlierSeconds: earlier, started: sessionStart)
+                               earlierSeconds: earlier, started: sessionStart, memoryMode: memoryMode)
             } catch let error as TrainingError {
                 reporter.finish()
                 guard let resumed else {
                     return Trained(model: model, trainer: trainer, pretraining: pretraining, result: .failure(error),
-                                   earlierSeconds: earlier, started: sessionStart)
+                                   earlierSeconds: earlier, started: sessionStart, memoryMode: memoryMode)
                 }
                 log("\(run.label) diverged after resuming from its checkpoint of epoch \(resumed.state.epochsDone) (\(error)); "
                     + "running it again from scratch, since only a run that diverges from scratch is recorded as failed")
@@ -438,6 +470,7 @@ public final class RunExecutor: @unchecked Sendable {
                                commit: Provenance.gitCommit(of: FileManager.default.currentDirectoryPath),
                                threads: threads, wallSeconds: 0, finished: Date())
         record.pretraining = trained.pretraining
+        record.memoryMode = trained.memoryMode
         switch trained.result {
         case let .success(outcome):
             record.outcome = outcome
@@ -532,7 +565,7 @@ public final class RunExecutor: @unchecked Sendable {
     /// The pretrained masked-language model a run starts from: loaded from results/pretrained/<key>/
     /// when it is finished there, else trained now (resuming from its last epoch's checkpoint). One
     /// caller at a time per key, so that two workers never pretrain the same encoder side by side.
-    func pretrainedEncoder(for run: Run) throws -> (MaskedLanguageModel<Float>, PretrainingRecord) {
+    func pretrainedEncoder(for run: Run, memoryMode: MemoryMode = .keepAll) throws -> (MaskedLanguageModel<Float>, PretrainingRecord) {
         guard let spec = run.pretraining, let key = try pretrainingKey(run) else {
             throw RunFailure(run: run, message: "asked for its pretrained encoder, but the run is not pretrained")
         }
@@ -552,7 +585,9 @@ public final class RunExecutor: @unchecked Sendable {
             feedForwardWidth: run.feedForwardWidth, layers: run.layers, positionEncoding: run.positionEncoding,
             normPlacement: run.normPlacement, pooling: run.pooling, dropout: run.dropout, causal: run.causal)
         let seed = RandomSource.derive(spec.seed, 0x9E7A)
-        let model = MaskedLanguageModel(encoder: try TransformerClassifier<Float>(configuration, seed: seed), seed: seed)
+        let encoder = try TransformerClassifier<Float>(configuration, seed: seed)
+        encoder.memoryMode = memoryMode
+        let model = MaskedLanguageModel(encoder: encoder, seed: seed)
         let order = model.parameters.all.map(\.name)
         let shapes = Dictionary(uniqueKeysWithValues: model.parameters.all.map { ($0.name, $0.value.shape) })
 
@@ -623,6 +658,7 @@ public final class RunExecutor: @unchecked Sendable {
             do { try run.validate() } catch { invalid.append("run \(i + 1) of \(runs.count) (\(run.label)): \(error)") }
         }
         guard invalid.isEmpty else { throw ConfigurationError(problems: invalid) }
+        if memoryMode == nil { _ = try MemoryModeChoice.fromEnvironment() }   // a wrong GENECODING_MEMORY stops before any run
         ComputeThreads.set(threadsPerRun)
         let keys = try runs.map { try key($0) }
         var pending: [Int] = []
@@ -664,7 +700,7 @@ public final class RunExecutor: @unchecked Sendable {
                     let run = pretrainings[index]
                     index += 1
                     cursorLock.unlock()
-                    do { _ = try pretrainedEncoder(for: run) } catch {
+                    do { _ = try pretrainedEncoder(for: run, memoryMode: try chosenMemoryMode(run, threads: threadsPerRun)) } catch {
                         cursorLock.lock(); failures.append(error); cursorLock.unlock()
                         log("ERROR pretraining for \(run.label): \(error)")
                     }

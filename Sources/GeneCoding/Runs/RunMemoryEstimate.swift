@@ -381,7 +381,7 @@ extension RunMemoryEstimate {
     /// The estimate of `run` on a task of `task`'s size, with a vocabulary of `vocabularySize` ids,
     /// on `threads` threads. Lengths come from `RunCostEstimate.tokens`, the longest sequence of each
     /// split in tokens (an estimate for BPE); batches of the longest sequences are counted full.
-    public init(_ run: Run, task: RunCostEstimate.TaskSize, vocabularySize: Int, threads: Int) {
+    public init(_ run: Run, task: RunCostEstimate.TaskSize, vocabularySize: Int, threads: Int, memoryMode: MemoryMode = .keepAll) {
         let train = min(task.trainRows, run.trainLimit ?? .max)
         let dev = min(task.devRows, run.devLimit ?? .max)
         let test = min(task.testRows, run.testLimit ?? .max)
@@ -416,7 +416,8 @@ extension RunMemoryEstimate {
                 heldOut: heldOut, heldOutMaskedRows: Self.maskedRows(heldOut, probability: p.maskProbability), epochs: p.epochs)
         }
         self.init(model: configuration, training: Batch(sequences: max(1, min(run.batchSize, train)), tokens: tokens),
-                  evaluations: evaluations, laterEvaluations: later, epochs: run.epochs, threads: threads, pretraining: pretrainingShape)
+                  evaluations: evaluations, laterEvaluations: later, epochs: run.epochs, threads: threads, pretraining: pretrainingShape,
+                  memoryMode: memoryMode)
     }
 
     /// Masked rows of a batch that masks many: BERT's corruption picks each ordinary token (all but
@@ -451,6 +452,15 @@ public struct MemoryRequest: Codable, Hashable, Sendable {
     public var processBytes: Int
     /// What the job asks for: `processBytes` with the margin, in whole GiB.
     public var requestBytes: Int
+    /// The memory mode these figures are for (nil in manifests written before modes: keepAll).
+    public var memoryMode: MemoryMode? = nil
+    /// The request in each mode, fastest first (nil in manifests written before modes).
+    public var modes: [MemoryRequest]? = nil
+
+    /// The request in `mode`, when it is known.
+    public func inMode(_ mode: MemoryMode) -> MemoryRequest? {
+        modes?.first { $0.memoryMode == mode } ?? ((memoryMode ?? .keepAll) == mode ? self : nil)
+    }
 
     public static let gibibyte = 1 << 30
     /// The Swift runtime, Foundation, OpenBLAS with its buffers, and the allocator's slack: three runs
@@ -492,6 +502,7 @@ public struct MemoryRequest: Codable, Hashable, Sendable {
         }
         self.init(tensorBytes: estimate.peakTensorBytes, peakPhase: estimate.peakPhase,
                   processBytes: Self.baselineBytes + dataBytes + max(estimate.peakTensorBytes, checkpoint))
+        memoryMode = estimate.memoryMode
     }
 
     /// Bytes of a task's rows as text and of the splits a run encodes, as Swift holds them: a row is
@@ -514,18 +525,24 @@ public struct MemoryRequest: Codable, Hashable, Sendable {
         return bytes
     }
 
-    /// The request of `run` on a task of `task`'s size.
-    public init(_ run: Run, task: RunCostEstimate.TaskSize, vocabularySize: Int, threads: Int) {
-        self.init(RunMemoryEstimate(run, task: task, vocabularySize: vocabularySize, threads: threads),
-                  dataBytes: Self.dataBytes(run, task: task))
+    /// The request of `run` on a task of `task`'s size in `memoryMode`, with the request in every mode
+    /// beside it (`modes`).
+    public init(_ run: Run, task: RunCostEstimate.TaskSize, vocabularySize: Int, threads: Int, memoryMode: MemoryMode = .keepAll) {
+        let data = Self.dataBytes(run, task: task)
+        let estimate = RunMemoryEstimate(run, task: task, vocabularySize: vocabularySize, threads: threads)
+        let modes = MemoryMode.fastestFirst.map { MemoryRequest(estimate.inMode($0), dataBytes: data) }
+        self = modes.first { $0.memoryMode == memoryMode }!
+        self.modes = modes
     }
 }
 
 extension RunExecutor {
-    /// The memory request of `run` on this executor's data (its task, extra test files and tokenizer).
-    public func memoryRequest(_ run: Run, threads: Int) throws -> MemoryRequest {
+    /// The memory request of `run` in `memoryMode` on this executor's data (its task, extra test files
+    /// and tokenizer), with the request in every mode beside it.
+    public func memoryRequest(_ run: Run, threads: Int, memoryMode: MemoryMode = .keepAll) throws -> MemoryRequest {
         let t = try task(run.task)
         let size = RunCostEstimate.TaskSize(t, extraTests: try (run.extraTests ?? []).map { try extraTest($0, of: run.task) })
-        return MemoryRequest(run, task: size, vocabularySize: try RunMemoryEstimate.vocabularySize(of: run.tokenizer), threads: threads)
+        return MemoryRequest(run, task: size, vocabularySize: try RunMemoryEstimate.vocabularySize(of: run.tokenizer), threads: threads,
+                             memoryMode: memoryMode)
     }
 }

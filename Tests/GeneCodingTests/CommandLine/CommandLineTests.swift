@@ -168,4 +168,33 @@ final class CommandLineTests: StoreTestCase {
         let threads = try self.run(["grid", "local", "--manifest", path, "--threads", "-2"])
         XCTAssertTrue(threads.output.contains("threads is -2"), threads.output)
     }
+
+    /// --memory takes a mode or auto; a wrong word, on the command line or in GENECODING_MEMORY, is
+    /// refused plainly; a run trained in another mode prints and stores the same result, noting its mode.
+    func testTheMemoryOption() throws {
+        try assertRefused(["--memory", "little"], saying: "little")
+        let environment = try run(["train", "--task", "synthetic/motif", "--profile", "smoke", "--tokenizer", "kmer:3", "--results", results],
+                                  environment: ["GENECODING_MEMORY": "little"])
+        XCTAssertNotEqual(environment.status, 0, environment.output)
+        XCTAssertTrue(environment.output.contains("GENECODING_MEMORY=little: give one of keep, attention, layers, auto"), environment.output)
+        let layers = try train(["--memory", "layers", "--json"])
+        XCTAssertEqual(layers.status, 0, layers.output)
+        let other = root.appendingPathComponent("other-results").path
+        let keep = try run(["train", "--task", "synthetic/motif", "--profile", "smoke", "--tokenizer", "kmer:3", "--results", other, "--json"],
+                           environment: ["GENECODING_MEMORY": "keep"])
+        XCTAssertEqual(keep.status, 0, keep.output)
+        func record(_ outcome: Outcome) throws -> RunRecord {
+            let json = String(outcome.output[outcome.output.range(of: "{")!.lowerBound...])
+            return try ResultStore.decoder.decode(RunRecord.self, from: Data(json.utf8))
+        }
+        let (a, b) = (try record(layers), try record(keep))
+        XCTAssertEqual(a.memoryMode, .recomputeLayers)
+        XCTAssertEqual(b.memoryMode, .keepAll)
+        XCTAssertEqual(a.key, b.key)
+        XCTAssertEqual(a.modelSHA256, b.modelSHA256, "the same model, bit for bit")
+        XCTAssertEqual(a.outcome?.test, b.outcome?.test)
+        let help = try run(["train", "--help"])
+        XCTAssertTrue(help.output.contains("--memory <mode>"), help.output)
+    }
+
 }

@@ -66,7 +66,10 @@ final class GridManifestTests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
         let entry = (json["runs"] as! [[String: Any]])[0]
         XCTAssertEqual(Set(entry.keys), ["key", "label", "run", "profile", "gue", "results", "estimatedSeconds", "memory"])
-        XCTAssertEqual(Set((entry["memory"] as! [String: Any]).keys), ["tensorBytes", "peakPhase", "processBytes", "requestBytes"])
+        XCTAssertEqual(Set((entry["memory"] as! [String: Any]).keys), ["tensorBytes", "peakPhase", "processBytes", "requestBytes", "memoryMode", "modes"])
+        // The request in each memory mode, fastest first.
+        let modes = (entry["memory"] as! [String: Any])["modes"] as! [[String: Any]]
+        XCTAssertEqual(modes.map { $0["memoryMode"] as? String }, ["keep", "attention", "layers"])
         XCTAssertEqual((entry["run"] as! [String: Any])["tokenizer"] as? String, "kmer:3")
     }
 
