@@ -44,6 +44,8 @@ struct Train: ParsableCommand {
     @Option(help: ArgumentHelp(MemoryModeChoice.help, valueName: "mode")) var memory: MemoryModeChoice?
     @Flag(help: "Train again a run whose stored result says it failed (diverged).") var retryFailed = false
     @Flag(help: "Print the stored record as JSON.") var json = false
+    @Flag(help: "Print the run's estimated memory at its peak in each memory mode (RunMemoryEstimate), and train nothing.")
+    var estimateMemory = false
 
     /// The run these options describe, checked (`Run.validated`): every problem in one message.
     func makeRun() throws -> Run {
@@ -75,6 +77,7 @@ struct Train: ParsableCommand {
             let executor = RunExecutor(gue: try data.benchmark(), store: data.store())
             executor.retryFailed = retryFailed
             executor.memoryMode = memory
+            if estimateMemory { return print(try Self.memoryTable(run, executor: executor, threads: threads)) }
             let key = try executor.key(run)
             let stored = executor.store.record(key).map { !(retryFailed && $0.status == .failed) } ?? false
             let record = try executor.execute(run, threads: threads)
@@ -91,6 +94,30 @@ struct Train: ParsableCommand {
                 throw ExitCode.failure
             }
         }
+    }
+}
+
+extension Train {
+    /// The run's memory in each mode, as Markdown: the tensors of a training step, an evaluation batch
+    /// and the peak (and the phase that sets it), the whole process, the job request (with its margin),
+    /// and whether that fits here.
+    static func memoryTable(_ run: Run, executor: RunExecutor, threads: Int) throws -> String {
+        let request = try executor.memoryRequest(run, threads: threads)
+        let available = MemoryModeChoice.availableMemory()
+        var table = Table(columns: [Table.Column("memory mode"), Table.Column("what training keeps for backward"),
+                                    Table.Column("training step", alignment: .right), Table.Column("evaluation", alignment: .right),
+                                    Table.Column("tensors at the peak", alignment: .right), Table.Column("peak phase"),
+                                    Table.Column("process", alignment: .right), Table.Column("job request", alignment: .right),
+                                    Table.Column("fits \(Format.bytes(available.bytes))")])
+        for mode in MemoryMode.fastestFirst {
+            guard let r = request.inMode(mode) else { continue }
+            let phases = try executor.memoryEstimate(run, threads: threads, memoryMode: mode).phases
+            func phase(_ name: String) -> String { phases.first { $0.name == name }.map { Format.bytes($0.bytes) } ?? "—" }
+            table.append([mode.rawValue, mode.summary, phase("training step"), phase("evaluation"), Format.bytes(r.tensorBytes), r.peakPhase,
+                          Format.bytes(r.processBytes), Slurm.memory(bytes: r.requestBytes), r.requestBytes <= available.bytes ? "yes" : "no"])
+        }
+        return "\(run.label), batch \(run.batchSize), \(Format.plural(threads, "thread")); tensors as RunMemoryEstimate counts them, "
+            + "with the trainer's copies of the parameters; available: \(available.source)\n\n" + table.markdown()
     }
 }
 

@@ -174,7 +174,8 @@ public struct ModelConfiguration: Codable, Hashable, Sendable {
     /// and H attention probabilities per key (twice with dropout: before and after), but not those
     /// with `recomputeAttention`. With [CLS] or last-token pooling the last block keeps only its K and
     /// V for every token (2C); the rest of it is per sequence. With `recomputeLayers` the blocks keep
-    /// their inputs (C), and backward rebuilds one block's cache at a time (all of it but its output).
+    /// their inputs (C), and backward rebuilds one block's cache at a time (all of it but its output
+    /// and the probabilities).
     /// Beside what is kept, backward holds a block's gradients at once (8C + 2F: the residual sums,
     /// the attention output and context, Q, K, V; the feed-forward's two). Other temporaries come on
     /// top, so the true peak is higher (`RunMemoryEstimate` counts them); a run refused by this bound
@@ -189,7 +190,7 @@ public struct ModelConfiguration: Codable, Hashable, Sendable {
         case .keepAll, .recomputeAttention:
             perToken = (l - 1) * fullBlock + lastBlock
         case .recomputeLayers:
-            perToken = (l - 1) * c + (layers >= 2 || pooling == .mean ? 7 * c + 3 * f + probabilities : lastBlock)
+            perToken = (l - 1) * c + (layers >= 2 || pooling == .mean ? 7 * c + 3 * f : lastBlock)
         }
         let gradients = layers >= 2 || pooling == .mean ? 8 * c + 2 * f : 2 * c
         let activations = Double(batchSize) * t * (perToken + gradients) * Double(MemoryLayout<Float>.size)

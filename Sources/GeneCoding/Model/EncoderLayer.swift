@@ -11,8 +11,8 @@
 // What a block keeps for its backward (`Kept`) is the caller's choice (`MemoryMode`, Classifier.swift):
 // its whole cache; its cache without attention's probabilities (recomputed in backward); or only its
 // input, from which backward first runs the block's forward again with the same dropout key
-// (activation checkpointing). Forward is deterministic, dropout's coins included, so the rebuilt cache
-// is the one forward made, bit for bit. `infer` is the evaluation path: no dropout, nothing kept, GELU
+// (activation checkpointing), rebuilding the cache without the probabilities as well. Forward is
+// deterministic, dropout's coins included, so the rebuilt cache is the one forward made, bit for bit. `infer` is the evaluation path: no dropout, nothing kept, GELU
 // computed in place without keeping Φ; its output is forward's bit for bit.
 
 struct EncoderLayer<S: Scalar> {
@@ -162,7 +162,8 @@ struct EncoderLayer<S: Scalar> {
         case let .cache(cache):
             return backward(dy, cache, layout: layout)
         case let .input(x, dropoutKey, queries):
-            let cache = forward(x, layout: layout, dropoutKey: dropoutKey, queries: queries).1
+            // The rebuilt cache leaves out attention's probabilities too: the least memory, one block at a time.
+            let cache = forward(x, layout: layout, dropoutKey: dropoutKey, queries: queries, keepsProbabilities: false).1
             return backward(dy, cache, layout: layout)
         }
     }

@@ -8,7 +8,7 @@
 //                        K, one (sequence, head) at a time (Attention.swift).
 //   recomputeLayers      only each block's input (activation checkpointing): backward runs each block's
 //                        forward again, with its dropout key, just before differentiating it, so one
-//                        block's cache is held at a time (EncoderLayer.swift).
+//                        block's cache is held at a time, and that without P and P̃ (EncoderLayer.swift).
 //
 // A runtime option, not a setting of the run: it changes what a run costs, never what it computes,
 // so it is not part of a run's key (`RunExecutor.memoryMode`, `genecoding train --memory`).
@@ -19,7 +19,8 @@ public enum MemoryMode: String, Codable, CaseIterable, Sendable {
     case recomputeAttention = "attention"
     case recomputeLayers = "layers"
 
-    /// From least memory saved to most, which is also fastest to slowest.
+    /// Fastest first, which is also from most memory to least (each keeps a part of what the one
+    /// before it keeps).
     public static let fastestFirst: [MemoryMode] = [.keepAll, .recomputeAttention, .recomputeLayers]
 
     /// What it keeps, in a few words (for tables and logs).

@@ -635,7 +635,10 @@ public final class RunExecutor: @unchecked Sendable {
     }
 
     /// Sequences scored at once: 64, fewer for long sequences so that a batch's attention
-    /// probabilities (B x H x T² per layer) stay near 64 sequences of 512 tokens.
+    /// probabilities (B x H x T² per layer) stay near 64 sequences of 512 tokens. (Chosen when
+    /// evaluation kept every layer's probabilities; the evaluation path now keeps one worker's at a
+    /// time, but the batches stay as they were: their padding fixes the shapes of the products, and
+    /// with them the rounding of stored scores.)
     static func evaluationBatch(longest: Int) -> Int { max(1, min(64, 64 * 512 * 512 / max(longest * longest, 1))) }
 
     // MARK: many runs

@@ -34,7 +34,7 @@
 //   backward               10nC + 2nF + max(nC, w·T²·s): the top full block's gradients, its incoming dy, and
 //                          dx_L, held throughout (B×C when the last block is pooled rows only); then each
 //                          worker's scratch in attention (s = 1: dP; s = 3 when P, P̃ are recomputed), or the
-//                          block's dx after it; with recomputeLayers also that block's rebuilt cache
+//                          block's dx after it; with recomputeLayers also that block's rebuilt cache (no P)
 //   head                   a few B×C and B×K (pooling, pooler, logits and their gradients)
 //
 // Every count that depends on how the engine lays out its tensors is in `activationTerms`,
@@ -349,15 +349,15 @@ public struct RunMemoryEstimate: Hashable, Sendable {
         /// holds for the whole of backward ([B, C] when the last block computed the pooled rows), and the
         /// block's incoming dy when it is another tensor; then either each worker's scratch in the
         /// attention loop, dP [T, T] (and P, P̃ when they are recomputed), or after it the block's dx.
-        /// With `recomputeLayers` the block's cache, rebuilt just before, is held too (without y, the
-        /// block's output, which is let go at once).
+        /// With `recomputeLayers` the block's cache, rebuilt just before without P and P̃, is held too
+        /// (without y, the block's output, which is let go at once).
         func backward(mode: MemoryMode, finalNorm: Bool) -> Int {
-            let scratch = mode == .recomputeAttention ? 1 + copies : 1   // dP, and P (P̃) recomputed
+            let scratch = mode == .keepAll ? 1 : 1 + copies   // dP, and P (P̃) recomputed
             guard m.layers >= 2 || !pooledOnly else {
                 // A lone block computed for the pooled rows: its gradients are [B, ·] but for dk, dv and
                 // dx [n, C]; then LN_emb's backward makes a second dx beside the block's.
                 let rows = 10 * b * c + 2 * b * f + workers * scratch * t
-                let rebuilt = mode == .recomputeLayers ? lastCache(probabilities: true) - b * c : 0
+                let rebuilt = mode == .recomputeLayers ? lastCache(probabilities: false) - b * c : 0
                 return max(3 * n * c + rows + rebuilt, 2 * n * c)
             }
             var floats = 8 * n * c + 2 * n * f
@@ -366,7 +366,7 @@ public struct RunMemoryEstimate: Hashable, Sendable {
             // post-norm block dy is dx_L itself (9nC).
             let dy = pooledOnly || m.layers >= 2 || finalNorm ? n * c : 0
             floats += dxL + dy + max(n * c, workers * scratch * t * t)
-            if mode == .recomputeLayers { floats += fullCache(probabilities: true) - n * c }
+            if mode == .recomputeLayers { floats += fullCache(probabilities: false) - n * c }
             return floats
         }
     }
@@ -540,9 +540,17 @@ extension RunExecutor {
     /// The memory request of `run` in `memoryMode` on this executor's data (its task, extra test files
     /// and tokenizer), with the request in every mode beside it.
     public func memoryRequest(_ run: Run, threads: Int, memoryMode: MemoryMode = .keepAll) throws -> MemoryRequest {
-        let t = try task(run.task)
-        let size = RunCostEstimate.TaskSize(t, extraTests: try (run.extraTests ?? []).map { try extraTest($0, of: run.task) })
-        return MemoryRequest(run, task: size, vocabularySize: try RunMemoryEstimate.vocabularySize(of: run.tokenizer), threads: threads,
-                             memoryMode: memoryMode)
+        MemoryRequest(run, task: try taskSize(run), vocabularySize: try RunMemoryEstimate.vocabularySize(of: run.tokenizer), threads: threads,
+                      memoryMode: memoryMode)
+    }
+
+    /// The tensor estimate of `run` in `memoryMode` on this executor's data, phase by phase.
+    public func memoryEstimate(_ run: Run, threads: Int, memoryMode: MemoryMode = .keepAll) throws -> RunMemoryEstimate {
+        RunMemoryEstimate(run, task: try taskSize(run), vocabularySize: try RunMemoryEstimate.vocabularySize(of: run.tokenizer), threads: threads,
+                          memoryMode: memoryMode)
+    }
+
+    private func taskSize(_ run: Run) throws -> RunCostEstimate.TaskSize {
+        RunCostEstimate.TaskSize(try task(run.task), extraTests: try (run.extraTests ?? []).map { try extraTest($0, of: run.task) })
     }
 }

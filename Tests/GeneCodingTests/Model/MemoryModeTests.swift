@@ -146,6 +146,26 @@ final class MemoryModeTests: XCTestCase {
         XCTAssertLessThan(Double(evaluated), 0.3 * Double(cached), "evaluation path \(evaluated) bytes against the cached forward's \(cached)")
     }
 
+    /// Each mode keeps a part of what the one before it keeps: a step's measured activations never grow
+    /// from keep to attention to layers, and shrink where the mode has something to leave out.
+    func testEachModeHoldsLessThanTheOneBefore() throws {
+        ComputeThreads.set(2)
+        for (pooling, layers, tokens) in [(Pooling.classToken, 3, 160), (.mean, 4, 64), (.classToken, 1, 96)] {
+            let config = configuration(.rope, .post, pooling: pooling, causal: false, maxLength: tokens, layers: layers)
+            let points = try MemoryModeCost.measure(config, batch: 4, tokens: tokens, rounds: 0)
+            XCTAssertEqual(points.map(\.mode), MemoryMode.fastestFirst)
+            let bytes = points.map(\.measuredBytes)
+            let label = "pooling=\(pooling), \(layers) layers, \(tokens) tokens: \(bytes)"
+            XCTAssertLessThan(bytes[1], bytes[0], label)
+            XCTAssertLessThanOrEqual(bytes[2], bytes[1], label)
+            if layers >= 2 { XCTAssertLessThan(bytes[2], bytes[1], label) }
+            for p in points {
+                // RunMemoryEstimateTests' tolerance: at most 5% under, 20% over.
+                XCTAssertTrue((0.95...1.2).contains(Double(p.estimatedBytes) / Double(p.measuredBytes)), "\(p.mode) estimated \(p.estimatedBytes), \(label)")
+            }
+        }
+    }
+
     /// GELU in place (evaluation) gives GELU.forward's values bit for bit, across the scratch's chunks.
     func testGELUInPlaceEqualsForward() {
         ComputeThreads.set(2)
