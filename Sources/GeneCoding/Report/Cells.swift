@@ -131,15 +131,16 @@ public struct CellTable<Column: Hashable & Sendable>: Sendable {
     }
 
     /// The Markdown table: a row per task (`rowLabel` may add columns before the cells), mean ± sd of
-    /// each cell with the row's best mean in bold; then, when asked, means over groups of rows, over all
-    /// complete rows, and on how many rows each column is best.
+    /// each cell with the row's best mean in bold (unless `boldBest` is false: a quantity whose highest
+    /// value is no "best", such as a train − dev gap); then, when asked, means over groups of rows, over
+    /// all complete rows, and on how many rows each column is best.
     public func table(_ quantity: Quantity = .testMCC, rowTitles: [String] = ["task"],
-                      rowLabel: (String) -> [String] = { [Markdown.code($0)] },
+                      rowLabel: (String) -> [String] = { [Markdown.code($0)] }, boldBest: Bool = true,
                       groups: [(name: String, rows: [String])] = [], meanRow: Bool = true, bestRow: Bool = false) -> Table {
         var table = Table(columns: rowTitles.map { Table.Column($0) } + columns.map { Table.Column(columnName($0), alignment: .right) })
         for row in rows {
             let scores = columns.map { self[row, $0].score(quantity) }
-            let best = scores.filter { $0.count > 0 }.map(\.mean).max()
+            let best = boldBest ? scores.filter { $0.count > 0 }.map(\.mean).max() : nil
             table.append(rowLabel(row) + scores.map { $0.count > 0 && $0.mean == best ? Markdown.bold($0.text) : $0.text })
         }
         let padding = [String](repeating: "", count: max(0, rowTitles.count - 1))
@@ -197,6 +198,10 @@ extension Format {
             return (fixed(sorted[i - 1].value, decimals) == fixed(item.value, decimals) ? " = " : " > ") + text
         }.joined()
     }
+
+    /// The text with its first letter in upper case, to open a sentence with a name that may be lower
+    /// case ("the weaker of ALiBi and RoPE").
+    public static func capitalised(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
 
     /// "a, b and c"; "none" for nothing.
     public static func list(_ items: [String]) -> String {

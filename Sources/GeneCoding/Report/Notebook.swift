@@ -107,8 +107,9 @@ public final class Notebook {
         exit(status)
     }
 
-    /// The body's result, or the chapter ends on its error.
-    func orStop<T>(_ body: () throws -> T) -> T {
+    /// The body's result, or the chapter ends on its error (one line, no crash report): for the library
+    /// calls a chapter makes beyond the notebook's own (writing generated data, profiling a vocabulary).
+    public func orStop<T>(_ body: () throws -> T) -> T {
         do { return try body() } catch { Notebook.stop(name, error) }
     }
 
@@ -119,6 +120,15 @@ public final class Notebook {
     public func claim(paper: String, source: String, ours: String) {
         document.heading("The claim", level: 2)
         document.quote(paper, source: source)
+        document.paragraph(ours)
+    }
+
+    /// The questions under test when there is no claim of the paper's to quote (chapter 4 asks the
+    /// questions the paper leaves open): the questions in our words with where the paper raises them,
+    /// then how the chapter answers them.
+    public func questions(_ text: String, source: String, ours: String) {
+        document.heading("The questions", level: 2)
+        document.paragraph("\(text) (\(source))")
         document.paragraph(ours)
     }
 
@@ -145,6 +155,14 @@ public final class Notebook {
 
     /// The GUE folder the chapter reads (DNABERT-2's vocabulary is looked for beside it).
     public var gueRoot: URL { executor.gue.root }
+
+    /// DNABERT-2's 4,096-entry BPE vocabulary (a Hugging Face tokenizer.json): $DNABERT2_TOKENIZER, else
+    /// tokenizers/dnabert2-bpe4096.json beside the GUE folder; nil when the file is not there.
+    public var dnabert2Vocabulary: String? {
+        let path = ProcessInfo.processInfo.environment["DNABERT2_TOKENIZER"]
+            ?? gueRoot.deletingLastPathComponent().appendingPathComponent("tokenizers/dnabert2-bpe4096.json").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
 
     /// A task as loaded from GUE (or the store's synthetic tasks).
     public func task(_ name: String) -> GUETask { orStop { try executor.task(name) } }
@@ -259,7 +277,8 @@ public final class Notebook {
 
     /// One contrast of a claim: A against B where `name` says (a task, usually).
     public func contrast(_ name: String, _ a: Cell, _ b: Cell, _ quantity: Quantity = .testMCC) -> Contrast {
-        Contrast(name: name, meanA: a.score(quantity).mean, meanB: b.score(quantity).mean, estimate: compare(a, b, quantity))
+        Contrast(name: name, meanA: a.score(quantity).mean, meanB: b.score(quantity).mean, estimate: compare(a, b, quantity),
+                 testSamplingApplies: quantity.predictions != nil)
     }
 
     // MARK: other chapters
@@ -334,6 +353,14 @@ public final class Notebook {
         let json = String(decoding: try ResultStore.encoder.encode(summary), as: UTF8.self) + "\n"
         try AtomicFile.writeIfChanged(json, to: "\(reportsDirectory)/\(name).json")
         FileHandle.standardError.write(Data("wrote \(document.path)\n".utf8))
+    }
+
+    /// "84 runs, 7 min 15 s of run time (training and evaluation, summed from the runs' records)": what
+    /// some of the chapter's runs cost (a section's), each distinct run counted once.
+    public func cost(of records: [RunRecord]) -> String {
+        let unique = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values
+        return "\(Format.plural(unique.count, "run")), \(Format.duration(unique.reduce(0) { $0 + $1.wallSeconds })) of run time "
+            + "(training and evaluation, summed from the runs' records)"
     }
 
     /// What the runs cost and where they ran, from their records.

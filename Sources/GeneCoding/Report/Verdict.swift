@@ -96,12 +96,17 @@ public struct Contrast: Sendable {
     public var meanB: Double
     /// nil when a side has no finished run.
     public var estimate: DifferenceEstimate?
+    /// Whether the test set's sampling error belongs in this contrast's interval: true for an MCC on a
+    /// test set (whose per-example predictions the bootstrap resamples), false for a number that is no
+    /// such score (a train − dev gap, a count of motif tokens), where its absence is no caveat.
+    public var testSamplingApplies: Bool
 
-    public init(name: String, meanA: Double, meanB: Double, estimate: DifferenceEstimate?) {
+    public init(name: String, meanA: Double, meanB: Double, estimate: DifferenceEstimate?, testSamplingApplies: Bool = true) {
         self.name = name
         self.meanA = meanA
         self.meanB = meanB
         self.estimate = estimate
+        self.testSamplingApplies = testSamplingApplies
     }
 }
 
@@ -119,33 +124,41 @@ public struct ContrastFamily: Sendable {
     public var isEmpty: Bool { contrasts.allSatisfy { $0.estimate == nil } }
     public var count: Int { contrasts.filter { $0.estimate != nil }.count }
 
-    private func clear(_ i: Int) -> Bool { adjusted[i].isFinite && Inference.isClear(pValue: adjusted[i]) }
+    /// Whether contrast `i` stays clear after Holm's correction over the family.
+    public func isClear(_ i: Int) -> Bool { adjusted[i].isFinite && Inference.isClear(pValue: adjusted[i]) }
     /// A clearly above B after the correction.
-    public var higher: [Contrast] { contrasts.indices.filter { clear($0) && contrasts[$0].estimate!.difference > 0 }.map { contrasts[$0] } }
+    public var higher: [Contrast] { contrasts.indices.filter { isClear($0) && contrasts[$0].estimate!.difference > 0 }.map { contrasts[$0] } }
     /// A clearly below B after the correction.
-    public var lower: [Contrast] { contrasts.indices.filter { clear($0) && contrasts[$0].estimate!.difference < 0 }.map { contrasts[$0] } }
+    public var lower: [Contrast] { contrasts.indices.filter { isClear($0) && contrasts[$0].estimate!.difference < 0 }.map { contrasts[$0] } }
     /// No difference found.
-    public var undecided: [Contrast] { contrasts.indices.filter { contrasts[$0].estimate != nil && !clear($0) }.map { contrasts[$0] } }
+    public var undecided: [Contrast] { contrasts.indices.filter { contrasts[$0].estimate != nil && !isClear($0) }.map { contrasts[$0] } }
     /// A's mean above B's, clear or not.
     public var meanHigher: [Contrast] { contrasts.filter { $0.estimate != nil && $0.meanA > $0.meanB } }
 
     /// Per contrast: the means, the difference with its interval and Holm-adjusted p, or "no
     /// difference found" with what the design could detect. Then what the error leaves out, once.
     public func evidence(_ quantity: String, a: String, b: String) -> String {
+        evidence(header: "\(quantity), \(a) vs \(b), difference [95% interval]")
+    }
+
+    /// The same, under a header of the caller's ("Gap, 24 vs 12 layers; train MCC, 12 vs 24 layers"),
+    /// for a family whose contrasts are not all one quantity in one direction.
+    public func evidence(header: String) -> String {
         let items = contrasts.indices.compactMap { i -> String? in
             let c = contrasts[i]
             guard let e = c.estimate else { return "\(c.name): no finished run on one side" }
             let means = "\(c.name) \(Format.fixed(c.meanA, 3)) vs \(Format.fixed(c.meanB, 3))"
             if e.standardError == 0 && e.difference == 0 { return "\(means): identical on every seed" }
             let test = "\(e.text), \(Inference.pValueText(e.pValue)), Holm \(Inference.pValueText(adjusted[i]).dropFirst(2))"
-            return clear(i) ? "\(means): \(test)"
+            return isClear(i) ? "\(means): \(test)"
                 : "\(means): \(test), no clear difference; the design could detect about \(Format.fixed(e.detectable, 2))"
         }
         var caveats: [String] = []
         let estimates = contrasts.compactMap(\.estimate)
         if estimates.contains(where: { !$0.seedVarianceKnown }) { caveats.append("seed-to-seed spread unknown (one seed): no evidence either way") }
-        if !estimates.isEmpty && estimates.allSatisfy({ !$0.testSamplingIncluded }) { caveats.append("test-set sampling not in the intervals (no per-example predictions)") }
-        return "\(quantity), \(a) vs \(b), difference [95% interval]: " + items.joined(separator: "; ") + "."
+        let sampled = contrasts.filter(\.testSamplingApplies).compactMap(\.estimate)
+        if !sampled.isEmpty && sampled.allSatisfy({ !$0.testSamplingIncluded }) { caveats.append("test-set sampling not in the intervals (no per-example predictions)") }
+        return "\(header): " + items.joined(separator: "; ") + "."
             + (caveats.isEmpty ? "" : " (" + caveats.joined(separator: "; ") + ".)")
     }
 }
@@ -163,7 +176,7 @@ extension Verdict {
         if higher >= majority && lower == 0 { status = .reproduced }
         else if family.meanHigher.count >= majority || higher > 0 { status = .partly }
         else { status = .notReproduced }
-        let evidence = "\(a) is clearly better than \(b) on \(higher) of \(n) \(unit) and clearly worse on \(lower) "
+        let evidence = Format.capitalised(a) + " is clearly better than \(b) on \(higher) of \(n) \(unit) and clearly worse on \(lower) "
             + "(Holm-corrected over the \(n), 5% family-wise); no difference found on \(undecided); "
             + "higher mean on \(family.meanHigher.count). " + family.evidence(quantity, a: a, b: b) + note
         return Verdict(claim: claim, status: status, evidence: evidence, id: id)
