@@ -60,7 +60,9 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "GeneCoding",
-            dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", .product(name: "Numerics", package: "swift-numerics"),
+                           // the chapters' options (Report/Notebook.swift)
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fastKernels),
         .executableTarget(
             name: "genecoding",

@@ -8,6 +8,9 @@ import Foundation
 /// summation, dropout masks, the trainer). Old results then stop matching and are recomputed.
 public let engineVersion = "engine-4"
 
+/// How a capped split is cut, in the words reports use.
+public let subsetRule = "the first rows of each split"
+
 public struct Run: Codable, Hashable, Sendable {
     public var task: String
     public var tokenizer: TokenizerSpec
@@ -260,6 +263,15 @@ public struct RunRecord: Codable, Sendable {
     /// SHA-256 of the model.safetensors the run stored (nil for a failed run, and for records
     /// written before models carried checksums).
     public var modelSHA256: String? = nil
+    /// Where it was trained (nil in records made before engine-5).
+    public var machine: Machine? = nil
+    /// The class predicted for each test example, in the order of the test set the run used
+    /// (`Predictions`' one-character encoding; nil in records made before engine-5): what the
+    /// bootstrap of test examples resamples.
+    public var predictions: String? = nil
+
+    /// `predictions`, decoded.
+    public var testPredictions: [Int]? { predictions.flatMap(Predictions.decode) }
 }
 
 public struct ExtraTestScore: Codable, Hashable, Sendable {
@@ -268,10 +280,14 @@ public struct ExtraTestScore: Codable, Hashable, Sendable {
     public var meanBases: Double
     public var meanTokens: Double
     public var scores: ClassificationScores
+    /// Per example, as `RunRecord.predictions` (nil before engine-5).
+    public var predictions: String?
 }
 
 public struct CroppedScore: Codable, Hashable, Sendable {
     public var bases: Int
     public var meanTokens: Double
     public var scores: ClassificationScores
+    /// Per example, as `RunRecord.predictions` (nil before engine-5).
+    public var predictions: String?
 }

@@ -97,6 +97,15 @@ public final class RunExecutor: @unchecked Sendable {
         return split
     }
 
+    /// The labels of the examples a run was scored on, in order: its test split as capped by the run,
+    /// or an extra test file of its task. (Cut to a length, the test split holds the same examples.)
+    public func testLabels(_ run: Run, _ testSet: TestSet) throws -> [Int] {
+        switch testSet {
+        case .test: return Array(try task(run.task).test.rows.prefix(run.testLimit ?? Int.max).map(\.label))
+        case let .extra(file): return Array(try extraTest(file, of: run.task).rows.prefix(run.testLimit ?? Int.max).map(\.label))
+        }
+    }
+
     /// File hashes a run's result depends on.
     public func dataHashes(_ run: Run) throws -> [String: String] {
         let t = try task(run.task)
@@ -435,7 +444,7 @@ public final class RunExecutor: @unchecked Sendable {
                                tokenizerStatistics: nil, vocabularySize: tokenizer.vocabularySize, maxLength: splits.longest,
                                truncated: splits.truncated, parameters: trained.model.parameters.count, taskNote: t.provenance,
                                dataHashes: try dataHashes(run), engineVersion: engineVersion,
-                               commit: Provenance.gitCommit(of: FileManager.default.currentDirectoryPath),
+                               commit: Git.commit(),
                                threads: threads, wallSeconds: 0, finished: Date())
         record.pretraining = trained.pretraining
         switch trained.result {

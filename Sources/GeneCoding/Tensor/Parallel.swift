@@ -26,6 +26,10 @@ public enum ComputeThreads {
         keepFreedMemory()
     }
 
+    /// The OpenBLAS kernels this process runs ("SkylakeX", "Haswell", ...): they decide the rounding of
+    /// every matrix product, so every result records them.
+    public static var blasKernels: String { String(cString: openblas_get_corename()) }
+
     /// A training step frees and reallocates the same large activation buffers. By default glibc
     /// maps each large block afresh and returns it on free, so every step pays the kernel to fault
     /// in and zero tens of megabytes again. Keeping freed memory in the heap removes that cost.
