@@ -68,7 +68,9 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: cKernels),
         .target(
             name: "GeneCoding",
-            dependencies: ["COpenBLAS", "CKernels", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", "CKernels", .product(name: "Numerics", package: "swift-numerics"),
+                           // the chapters' options (Report/Notebook.swift)
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fastKernels),
         .executableTarget(
             name: "genecoding",

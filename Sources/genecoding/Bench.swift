@@ -17,10 +17,14 @@ struct Bench: ParsableCommand {
             let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, rounds: rounds, repository: repository) { print($0) }
             let json = URL(fileURLWithPath: output).appendingPathComponent("results.json")
-            try AtomicFile.write(try ResultStore.encoder.encode(report), to: json.path)
+            let measurements = try ResultStore.encoder.encode(report)
+            try AtomicFile.write(measurements, to: json.path)
             let page = BenchmarkSuite.markdown(report, path: URL(fileURLWithPath: output).appendingPathComponent("RESULTS.md").path)
-            let provenance = Provenance.current(profile: "bench", seeds: [1], threads: threads).finished(at: Date())
-            try page.write(provenance: provenance)
+            // The page is made from results.json: its banner carries that file's digest (the machine and
+            // the date of the measurement are in the page itself).
+            var inputs = InputDigest()
+            inputs.add("results.json", measurements)
+            try page.write(provenance: Provenance(command: Provenance.commandLine(), profile: "bench", seeds: [1], inputs: inputs.hex))
             print("written: \(json.path), \(output)/RESULTS.md")
         }
     }

@@ -23,7 +23,7 @@ public struct BenchmarkReport: Codable, Sendable {
     public var huggingFaceNote: String?
     public var peakMemoryBytes: Int
     public var threads: Int
-    public var machine: Provenance.Machine
+    public var machine: Machine
 }
 
 /// A training-speed measurement of one configuration.

@@ -97,6 +97,15 @@ public final class RunExecutor: @unchecked Sendable {
         return split
     }
 
+    /// The labels of the examples a run was scored on, in order: its test split as capped by the run,
+    /// or an extra test file of its task. (Cut to a length, the test split holds the same examples.)
+    public func testLabels(_ run: Run, _ testSet: TestSet) throws -> [Int] {
+        switch testSet {
+        case .test: return try evaluationRows(run).map(\.label)
+        case let .extra(file): return try evaluationRows(run, extraTest: file).map(\.label)
+        }
+    }
+
     /// File hashes a run's result depends on.
     public func dataHashes(_ run: Run) throws -> [String: String] {
         let t = try task(run.task)
