@@ -11,11 +11,17 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds of training steps per configuration.") var seconds: Double = 8
     @Option(help: "Rounds: ours then PyTorch's, repeated; the figures are the medians.") var rounds: Int = 5
     @Option(help: "Output folder.") var output: String = "bench"
+    @Option(help: "The Python with torch and tokenizers for the comparisons (default: python3; make bench makes one with scripts/python-env.sh).")
+    var python: String?
+    @Option(help: "Where the real-workload rows cache their vocabularies.") var store: String = "build/bench-store"
 
     func run() throws {
         try reported {
             let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, rounds: rounds, repository: repository) { print($0) }
+            // The real-workload rows read tf/0 and EMP/H3 when GUE_DIR is there; without it they are left out, and the page says so.
+            let gue = try? GUE.fromEnvironment()
+            let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, rounds: rounds, repository: repository, python: python,
+                                                gue: gue, store: ResultStore(root: URL(fileURLWithPath: store))) { print($0) }
             let json = URL(fileURLWithPath: output).appendingPathComponent("results.json")
             let measurements = try ResultStore.encoder.encode(report)
             try AtomicFile.write(measurements, to: json.path)

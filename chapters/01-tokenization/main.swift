@@ -36,7 +36,7 @@ book.step("Setup", """
     was learned on multi-species genomes. Fixed for every run: RoPE position encoding and \(book.profile.layers) layers \
     of width \(book.profile.width) — RoPE because it is the paper's best encoding, so the tokenizer comparison is made \
     where the paper recommends working; the depth is the profile's (12 at paper scale), chosen for cost. \
-    \(Format.plural(book.profile.seeds.count, "seed")) per cell.
+    \(Format.plural(book.seeds.count, "seed")) per cell.
     """)
 
 // MARK: 2. Data
@@ -49,11 +49,11 @@ book.bullets(book.taskNotes())
 
 let grid: [Run] = book.tasks.flatMap { task in
     tokenizers.flatMap { tokenizer in
-        book.profile.seeds.map { Run(task: task, tokenizer: tokenizer, positionEncoding: .rope, profile: book.profile, seed: $0) }
+        book.seeds.map { Run(task: task, tokenizer: tokenizer, positionEncoding: .rope, profile: book.profile, seed: $0) }
     }
 }
 book.step("Runs", "\(grid.count) runs: \(Format.plural(book.tasks.count, "task")) × \(Format.plural(tokenizers.count, "tokenizer")) × "
-          + "\(Format.plural(book.profile.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports test MCC of those (the GUE protocol).")
+          + "\(Format.plural(book.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports test MCC of those (the GUE protocol).")
 let records = book.run(grid)
 let mcc = book.cells(records, rows: book.tasks, columns: tokenizers, name: name) { run, task, tokenizer in
     run.task == task && run.tokenizer == tokenizer

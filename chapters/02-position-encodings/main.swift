@@ -43,7 +43,7 @@ book.step("Setup", """
     is measured against). Fixed for every run: \(bpe.displayName) learned from each task's training split (the \
     paper's best tokenizer; chapter 1 tests that), and \(Format.plural(book.profile.layers, "layer")) of width \
     \(book.profile.width) with \(book.profile.heads) heads, the profile's depth (\(ScaleProfile.paper.layers) at paper scale). \
-    \(Format.plural(book.profile.seeds.count, "seed")) per cell.
+    \(Format.plural(book.seeds.count, "seed")) per cell.
     """)
 book.paragraph("""
     Which tasks are "local"? The paper does not say; we count a task as local when its sequences are at most \
@@ -62,12 +62,12 @@ book.bullets(book.taskNotes())
 
 let grid: [Run] = book.tasks.flatMap { task in
     encodings.flatMap { encoding in
-        book.profile.seeds.map { Run(task: task, tokenizer: bpe, positionEncoding: encoding, profile: book.profile, seed: $0) }
+        book.seeds.map { Run(task: task, tokenizer: bpe, positionEncoding: encoding, profile: book.profile, seed: $0) }
     }
 }
 book.step("Runs", """
     \(grid.count) runs: \(Format.plural(book.tasks.count, "task")) × \(Format.plural(encodings.count, "encoding")) × \
-    \(Format.plural(book.profile.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports the test \
+    \(Format.plural(book.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports the test \
     MCC of those (the GUE protocol). The RoPE column is chapter 1's \(bpe.displayName) column run for run\
     \(book.profile.depths.contains(book.profile.layers) ? ", and chapter 3's \(book.profile.layers)-layer row" : ""): the \
     settings are the same, so are the result-store keys, and whichever chapter runs first trains them while the others reuse them.
@@ -132,7 +132,7 @@ func fullLength(_ task: String) -> Int { testLengths[task]!.last! }
 
 let extrapolationGrid: [Run] = extrapolationTasks.flatMap { task in
     encodings.flatMap { encoding in
-        book.profile.seeds.map { seed -> Run in
+        book.seeds.map { seed -> Run in
             var run = Run(task: task, tokenizer: bpe, positionEncoding: encoding, profile: book.profile, seed: seed)
             run.trainCrop = trainedLength(task)
             run.testCrops = testLengths[task]!
@@ -147,7 +147,7 @@ book.step("Extrapolation: train on \(trainedPart), test on the whole", """
     (and selected on dev) with each sequence cut to \(trainedPart) of its length, then scored on the test split with each \
     sequence cut to \(Format.list(shrinkFactors.map(part))) of it: \(Format.list(stretches.map { "\($0)×" })) the length \
     the model was trained on. \(extrapolationGrid.count) runs (\(Format.plural(extrapolationTasks.count, "task")) × \
-    \(Format.plural(encodings.count, "encoding")) × \(Format.plural(book.profile.seeds.count, "seed"))), cheap ones: they \
+    \(Format.plural(encodings.count, "encoding")) × \(Format.plural(book.seeds.count, "seed"))), cheap ones: they \
     train on \(trainedPart) of the tokens. The BPE vocabulary is the same as in the main grid (learned from the whole \
     training sequences).
     """)

@@ -40,7 +40,7 @@ book.step("Setup", """
     \(bpe.displayName) learned from each task's training split, and RoPE, the paper's best tokenizer and encoding, so depth is \
     studied where the paper recommends working. Everything else (optimiser, \(Format.plural(book.profile.epochs, "epoch")), learning \
     rate \(book.profile.optimizer.learningRate), dropout \(book.profile.dropout)) is the profile's, the same at every \
-    depth: the paper also trains every depth with one recipe. \(Format.plural(book.profile.seeds.count, "seed")) per cell.\
+    depth: the paper also trains every depth with one recipe. \(Format.plural(book.seeds.count, "seed")) per cell.\
     \(depths.contains(book.profile.layers) ? " The \(book.profile.layers)-layer runs are the very runs of chapter 1's \(bpe.displayName) column and chapter 2's "
         + "RoPE column (same settings, so same result-store keys): whichever chapter runs first trains them, the others reuse them." : "")
     """)
@@ -55,7 +55,7 @@ book.bullets(book.taskNotes())
 
 let grid: [Run] = book.tasks.flatMap { task in
     depths.flatMap { depth in
-        book.profile.seeds.map { seed -> Run in
+        book.seeds.map { seed -> Run in
             var run = Run(task: task, tokenizer: bpe, positionEncoding: .rope, profile: book.profile, seed: seed)
             run.layers = depth
             return run
@@ -64,10 +64,10 @@ let grid: [Run] = book.tasks.flatMap { task in
 }
 // A run's cost grows about linearly with depth (every layer does the same work on the same tokens),
 // so the grid costs as much as this many runs at the profile's usual depth.
-let costInUsualRuns = Double(book.tasks.count * book.profile.seeds.count * depths.reduce(0, +)) / Double(book.profile.layers)
+let costInUsualRuns = Double(book.tasks.count * book.seeds.count * depths.reduce(0, +)) / Double(book.profile.layers)
 book.step("Runs", """
     \(grid.count) runs: \(Format.plural(book.tasks.count, "task")) × \(Format.plural(depths.count, "depth")) × \
-    \(Format.plural(book.profile.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports test MCC \
+    \(Format.plural(book.seeds.count, "seed")). Each keeps the parameters with the best dev MCC and reports test MCC \
     of those (the GUE protocol). Cost grows with depth: the grid is worth about \(Format.fixed(costInUsualRuns, 0)) runs of \
     \(layers(book.profile.layers)), \(Format.fixed(Double(deepest) / Double(shallowest), 0))× as much for a \(deepest)-layer \
     run as for a \(shallowest)-layer one. BPE keeps the sequences short, which is what makes the deep end affordable here.

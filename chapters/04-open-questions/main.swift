@@ -10,7 +10,7 @@
 import Foundation
 import GeneCoding
 
-let book = Notebook(name: "04-open-questions", title: "Chapter 4 — Open questions: vocabulary size, long sequences, pretraining, decoders, motifs")
+let book = Notebook(name: "04-open-questions", title: "Chapter 4 — Open questions: vocabulary size, long sequences, pretraining, decoders, motifs", seeds: \.exploratorySeeds)
 
 book.questions(
     "The paper leaves open whether its best tokenizer and encoding (BPE and RoPE) stay best once models are pretrained on "
@@ -39,7 +39,7 @@ var verdicts: [Verdict] = []
 
 book.step("Setup", """
     Every model is the profile's: \(Format.plural(book.profile.layers, "layer")) of width \(book.profile.width), \
-    \(book.profile.heads) heads, post-norm, [CLS] pooling, \(Format.plural(book.profile.seeds.count, "seed")) per cell, \
+    \(book.profile.heads) heads, post-norm, [CLS] pooling, \(Format.plural(book.seeds.count, "seed")) per cell, \
     the GUE protocol (parameters of the best dev epoch, test MCC). Tasks: \(Format.list(book.tasks.map(Markdown.code))); \
     sections 1, 3 and 4, which train many cells per task, use those of at most \(affordableLength) bp \
     (\(Format.list(affordableTasks.map(Markdown.code)))) to keep the chapter within its budget; section 5 reads all of them. \
@@ -52,7 +52,7 @@ let sizes = [256, 512, 1024, 2048, 4096, 8192]
 let bpeSizes = sizes.map { TokenizerSpec.bpe(vocabularySize: $0) }
 let vocabularies = bpeSizes + (dnabert2.map { [.file(path: $0)] } ?? [])
 let sizeGrid: [Run] = affordableTasks.flatMap { task in
-    vocabularies.flatMap { v in book.profile.seeds.map { Run(task: task, tokenizer: v, positionEncoding: .rope, profile: book.profile, seed: $0) } }
+    vocabularies.flatMap { v in book.seeds.map { Run(task: task, tokenizer: v, positionEncoding: .rope, profile: book.profile, seed: $0) } }
 }
 book.step("Question 1 — Is 4,096 the right BPE vocabulary size?", """
     The paper took 4,096 entries from DNABERT-2 without an ablation. We learn BPE vocabularies of \
@@ -115,7 +115,7 @@ func shortName(_ task: String) -> String { String(task.split(separator: "/").las
 let longTestLimit = min(book.profile.testLimit ?? longTestSize, book.profile.name == "paper" ? longTestSize : 100)
 let longGrid: [Run] = longTasks.flatMap { task in
     PositionEncoding.allCases.flatMap { encoding in
-        book.profile.seeds.map { seed -> Run in
+        book.seeds.map { seed -> Run in
             var run = Run(task: task, tokenizer: .kmer(k: 6, overlapping: false), positionEncoding: encoding, profile: book.profile, seed: seed)
             run.extraTests = testLengths.dropFirst().map { LongRangeBenchmark.testFile(bases: $0) }
             run.testLimit = longTestLimit
@@ -237,7 +237,7 @@ let pretraining = Pretraining(corpusLimit: book.profile.trainLimit.map { $0 * 10
                               batchSize: book.profile.batchSize, learningRate: book.profile.optimizer.learningRate)
 /// Every combination on every affordable task, each seed: the grid sections 3 and 4 run in two variants.
 let combinationGrid = affordableTasks.flatMap { task in
-    combinations.flatMap { c in book.profile.seeds.map { Run(task: task, tokenizer: c.tokenizer, positionEncoding: c.encoding, profile: book.profile, seed: $0) } }
+    combinations.flatMap { c in book.seeds.map { Run(task: task, tokenizer: c.tokenizer, positionEncoding: c.encoding, profile: book.profile, seed: $0) } }
 }
 /// A variant grid's records as two cell tables of affordable tasks by combinations; `second` sorts a run (nil: neither).
 func variants(_ records: [RunRecord], _ names: (String, String), second: (Run) -> Bool?) -> VariantPair<Combination> {
@@ -263,7 +263,7 @@ book.step("Question 3 — Does pretraining change the ranking?", """
     Tokenizers: BPE-4096 and \(chapter1K != nil ? "the best k-mer of chapter 1 at this profile (the highest mean test MCC over its "
         + "tasks, 1-mer aside), \(tokenizerName(bestKmer))" : "\(tokenizerName(bestKmer)), because chapter 1 has not been rendered at "
         + "this profile into the same reports folder, so its best k-mer is unknown here (render chapter 1 first)"); \
-    encodings: the paper's three. One pretrained encoder serves the \(Format.plural(book.profile.seeds.count, "fine-tuning seed")) of a cell. \
+    encodings: the paper's three. One pretrained encoder serves the \(Format.plural(book.seeds.count, "fine-tuning seed")) of a cell. \
     Hypotheses: pretraining helps; BPE with RoPE stays the best combination after it. \(pretrainGrid.count) runs \
     (the scratch runs are shared with chapters 1–2 and section 4).
     """)

@@ -177,6 +177,16 @@ public struct CellTable<Column: Hashable & Sendable>: Sendable {
                  })
     }
 
+    /// One line per column over numeric rows (`x` of each row: a training-set size, say), error bars over seeds.
+    public func lineChartOverRows(name: String, title: String, xLabel: String, yLabel: String, _ quantity: Quantity = .testMCC,
+                                  x: (String) -> Double, logX: Bool = true) -> LineChart {
+        LineChart(name: name, title: title, xLabel: xLabel, yLabel: yLabel,
+                  series: columns.map { column in
+                      LineChart.Series(name: columnName(column), x: rows.map(x), y: rows.map { self[$0, column].score(quantity).mean },
+                                       deviations: rows.map { self[$0, column].score(quantity).errorBar })
+                  }, logX: logX, xTicks: rows.map(x))
+    }
+
     /// One line per row over numeric columns (`x` of each column), error bars over seeds.
     public func lineChart(name: String, title: String, xLabel: String, yLabel: String, _ quantity: Quantity = .testMCC,
                           x: (Column) -> Double, logX: Bool = true) -> LineChart {

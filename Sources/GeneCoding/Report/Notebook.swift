@@ -46,6 +46,9 @@ public final class Notebook {
     public let title: String
     public let profile: ScaleProfile
     public let tasks: [String]
+    /// The seeds of this chapter's cells: the profile's `seeds` for the paper's claims (chapters 1–3),
+    /// its `exploratorySeeds` for chapters 4 and 5, whose grids are larger.
+    public let seeds: [UInt64]
     public let workers: Int
     public let threads: Int
     let executor: RunExecutor
@@ -61,7 +64,11 @@ public final class Notebook {
 
     /// `name` is the chapter's folder name, e.g. "01-tokenization". `arguments` are the command line's
     /// (without the program); `--help` prints the options and exits.
-    public convenience init(name: String, title: String, arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
+    /// `defaultTasks` picks the profile's tasks this chapter runs when `--tasks` is not given (chapter 5
+    /// has its own list: tasks with large training splits).
+    public convenience init(name: String, title: String, defaultTasks: KeyPath<ScaleProfile, [String]> = \.tasks,
+                            seeds: KeyPath<ScaleProfile, [UInt64]> = \.seeds,
+                            arguments: [String] = Array(CommandLine.arguments.dropFirst())) {
         let options: ChapterOptions
         do {
             options = try ChapterOptions.parse(arguments)
@@ -69,21 +76,23 @@ public final class Notebook {
             ChapterOptions.exit(withError: error)   // --help included: prints and exits (0 for --help)
         }
         do {
-            try self.init(name: name, title: title, options: options)
+            try self.init(name: name, title: title, options: options, defaultTasks: defaultTasks, seeds: seeds)
         } catch {
             Notebook.stop(name, error, status: 2)
         }
     }
 
     /// The notebook of chapter `name` with these options; throws on bad ones (tests use this).
-    public init(name: String, title: String, options: ChapterOptions) throws {
+    public init(name: String, title: String, options: ChapterOptions, defaultTasks: KeyPath<ScaleProfile, [String]> = \.tasks,
+                seeds: KeyPath<ScaleProfile, [UInt64]> = \.seeds) throws {
         self.name = name
         self.title = title
         profile = try ScaleProfile.named(options.profile ?? ProcessInfo.processInfo.environment["GENECODING_PROFILE"] ?? "default")
         let given = options.tasks.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
         // Every option checked where it enters, with one message naming each problem (ScaleProfile.validate).
         try profile.validate(tasks: given, workers: options.workers, threads: options.threads)
-        tasks = try (given ?? profile.tasks).map(Run.normalizedTaskName)
+        tasks = try (given ?? profile[keyPath: defaultTasks]).map(Run.normalizedTaskName)
+        self.seeds = profile[keyPath: seeds]
         workers = options.workers ?? profile.workers
         threads = options.threads ?? profile.threadsPerRun
         retryFailed = options.retryFailed
@@ -306,7 +315,7 @@ public final class Notebook {
     public var scale: String {
         "width \(profile.width), \(Format.plural(profile.layers, "layer")), "
             + (profile.trainLimit.map { "\($0) training sequences a task" } ?? "whole training splits")
-            + ", \(Format.plural(profile.epochs, "epoch")), \(Format.plural(profile.seeds.count, "seed"))"
+            + ", \(Format.plural(profile.epochs, "epoch")), \(Format.plural(seeds.count, "seed"))"
     }
 
     /// Writes the verdicts section, the report, its figures and its summary (verdicts as JSON).
@@ -390,7 +399,7 @@ public final class Notebook {
         digest.add(file: "chapters/\(name)/main.swift", as: "chapter source")
         digest.add("profile", profile.description + "\n" + tasks.joined(separator: ","))
         digest.add("engine", engineVersion)
-        return Provenance(command: Provenance.commandLine(), profile: profile.name, seeds: profile.seeds, inputs: digest.hex)
+        return Provenance(command: Provenance.commandLine(), profile: profile.name, seeds: seeds, inputs: digest.hex)
     }
 }
 

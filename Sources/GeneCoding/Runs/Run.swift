@@ -6,7 +6,7 @@ import Foundation
 
 /// Bumped whenever a change to the engine can change a number (initialisation, kernels, order of
 /// summation, dropout masks, the trainer). Old results then stop matching and are recomputed.
-public let engineVersion = "engine-4"
+public let engineVersion = "engine-5"
 
 /// How a capped split is cut, in the words reports use.
 public let subsetRule = "seeded samples stratified by label, the training sample drawn from each run's seed"
