@@ -61,6 +61,7 @@ public final class Notebook {
     private let retryFailed: Bool
     private var figures: [(chart: Chart, figure: Figure)] = []
     private var exports: [String: String] = [:]
+    private var chaptersRead: Set<String> = []
 
     /// `name` is the chapter's folder name, e.g. "01-tokenization". `arguments` are the command line's
     /// (without the program); `--help` prints the options and exits.
@@ -297,6 +298,7 @@ public final class Notebook {
     /// been rendered into the same reports folder.
     public func chapter(_ name: String) -> ChapterSummary? {
         let path = "\(reportsDirectory)/\(name).json"
+        chaptersRead.insert(path)   // an input of this chapter's files: it enters their digest
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? ResultStore.decoder.decode(ChapterSummary.self, from: data)
     }
@@ -331,7 +333,7 @@ public final class Notebook {
             var v = v
             if v.scale == nil { v.scale = scale }
             if let id = v.id, v.scaleNote == nil, let note = scaleChapter?.values?[Self.scaleNoteKey(id)] {
-                v.scaleNote = note + " (" + Markdown.link("chapter 5", to: "\(Self.scaleChapter).md") + ")"
+                v.scaleNote = note
             }
             return v
         }
@@ -343,7 +345,8 @@ public final class Notebook {
                            + "detect is given. The method note: "
                            + Markdown.link("Metrics/Inference.swift", to: MarkdownDocument.relativePath(
                                 of: "Sources/GeneCoding/Metrics/Inference.swift", from: reportsDirectory)) + ".")
-        var table = Table(["claim", "verdict", "evidence"] + (verdicts.contains { $0.scaleNote != nil } ? ["with more data (chapter 5)"] : []))
+        var table = Table(["claim", "verdict", "evidence"]
+                          + (verdicts.contains { $0.scaleNote != nil } ? ["with more data (" + Markdown.link("chapter 5", to: "\(Self.scaleChapter).md") + ")"] : []))
         for v in verdicts {
             table.append([v.claim, "**\(v.status.rawValue)**", v.evidence] + (table.columns.count == 4 ? [v.scaleNote ?? "—"] : []))
         }
@@ -399,6 +402,7 @@ public final class Notebook {
         digest.add(file: "chapters/\(name)/main.swift", as: "chapter source")
         digest.add("profile", profile.description + "\n" + tasks.joined(separator: ","))
         digest.add("engine", engineVersion)
+        for path in chaptersRead.sorted() { digest.add(file: path, as: "read: " + URL(fileURLWithPath: path).lastPathComponent) }
         return Provenance(command: Provenance.commandLine(), profile: profile.name, seeds: seeds, inputs: digest.hex)
     }
 }
