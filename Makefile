@@ -25,7 +25,9 @@ REPORTS := $(OUT)/reports
 FIGURES := $(OUT)/figures
 BIN := .build/release
 CHAPTER_ARGS = --profile $(PROFILE) --results $(RESULTS) --reports $(REPORTS) --figures $(FIGURES)
-CHAPTERS := tokenization position-encodings depth open-questions
+# In this order: chapters 1-3 say beside each verdict whether chapter 5 finds it changes with scale
+# (reports/05-scale.json), and chapter 4 reads chapter 1's best k-mer (reports/01-tokenization.json).
+CHAPTERS := scale tokenization position-encodings depth open-questions
 
 .PHONY: help all deps build test smoke bench report figures check-data slurm-check clean clean-results $(addprefix chapter-,$(CHAPTERS))
 
@@ -63,15 +65,14 @@ chapter-open-questions: build check-data ## chapter 4: vocabulary size, 10 kbp s
 	$(BIN)/Chapter04OpenQuestions $(CHAPTER_ARGS)
 	@$(MAKE) --no-print-directory figures PROFILE=$(PROFILE)
 
-# Every figure is data (.tsv) plus a gnuplot script (.gp); SVG and PNG are rendered from them,
-# only when the script or its data is newer than the picture.
-FIGURE_SCRIPTS = $(wildcard $(FIGURES)/*.gp)
+chapter-scale: build check-data ## chapter 5: where the verdicts hold as the data grows (1k-16k sequences), and with width
+	$(BIN)/Chapter05Scale $(CHAPTER_ARGS)
+	@$(MAKE) --no-print-directory figures PROFILE=$(PROFILE)
+
+# Every figure is data (.tsv) plus a gnuplot script (.gp); SVG and PNG are rendered from them only
+# when the script or its data changed in content since the last rendering (figures/.rendered).
 figures: ## render SVG and PNG for every figure whose data or script changed
-	@for gp in $(FIGURES)/*.gp; do \
-	  [ -e "$$gp" ] || continue; png="$${gp%.gp}.png"; tsv="$${gp%.gp}.tsv"; \
-	  if [ ! -e "$$png" ] || [ "$$gp" -nt "$$png" ] || [ "$$tsv" -nt "$$png" ]; then \
-	    echo "gnuplot $$gp"; gnuplot "$$gp" || exit 1; fi; \
-	done
+	@bash scripts/render-figures.sh $(FIGURES)
 
 report: $(addprefix chapter-,$(CHAPTERS)) ## the REPORT.md index: profile, machine, run time, verdicts, links
 	$(BIN)/genecoding report --reports $(REPORTS) --output $(OUT)/REPORT.md
@@ -80,7 +81,7 @@ smoke: ## every chapter end to end at the smoke profile (a few minutes), into bu
 	@$(MAKE) --no-print-directory report PROFILE=smoke
 
 bench: build ## measure the engine, the tokenizer, PyTorch and HF tokenizers; writes bench/
-	$(BIN)/genecoding bench --threads 2 --seconds 8 --rounds 5
+	$(BIN)/genecoding bench --threads 2 --seconds 8 --rounds 5 --python "$$(bash scripts/python-env.sh)"
 
 slurm-check: build check-data ## chapter 1's smoke grid through a private one-node Slurm started here, rendered from the store after
 	BIN=$(BIN) GUE_DIR=$(GUE_DIR) bash scripts/slurm-check.sh

@@ -39,7 +39,7 @@ let fastKernels: [SwiftSetting] = [
 } ?? [])
 
 // One executable per chapter folder (chapters/NN-name/main.swift).
-let chapters = ["01-tokenization", "02-position-encodings", "03-depth", "04-open-questions"]
+let chapters = ["01-tokenization", "02-position-encodings", "03-depth", "04-open-questions", "05-scale"]
 func chapterTarget(_ folder: String) -> Target {
     // "01-tokenization" -> executable "chapter-01-tokenization", module "Chapter01Tokenization".
     let module = "Chapter" + folder.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
@@ -68,7 +68,9 @@ let package = Package(
         .target(name: "CKernels", path: "Sources/CKernels", cSettings: cKernels),
         .target(
             name: "GeneCoding",
-            dependencies: ["COpenBLAS", "CKernels", .product(name: "Numerics", package: "swift-numerics")],
+            dependencies: ["COpenBLAS", "CKernels", .product(name: "Numerics", package: "swift-numerics"),
+                           // the chapters' options (Report/Notebook.swift)
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: fastKernels),
         .executableTarget(
             name: "genecoding",

@@ -1,9 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
-# command:   .build/release/Chapter01Tokenization --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    87c5c50-dirty
-# profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 18 min 38 s    started: 2026-11-25 01:49:29 UTC
-# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC; library built for AVX-512 (skylake-avx512)
+# It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
+# command: .build/release/Chapter01Tokenization --profile default
+# profile: default    seeds: 1, 2, 3    engine: engine-4
+# inputs:  sha256 36a5e955a5909bb8826f04f036bddb17162b6a889835ef6847c172a8320015dc
 #
 # Draws 01-mcc-by-tokenizer.svg and 01-mcc-by-tokenizer.png from 01-mcc-by-tokenizer.tsv, all three next to this script.
 # Run it from the repository root with

@@ -1,9 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
-# command:   .build/release/Chapter02PositionEncodings --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    87c5c50-dirty
-# profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 4 min 38 s    started: 2026-11-25 02:08:07 UTC
-# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC; library built for AVX-512 (skylake-avx512)
+# It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
+# command: .build/release/Chapter02PositionEncodings --profile default
+# profile: default    seeds: 1, 2, 3    engine: engine-4
+# inputs:  sha256 5daee8390ff7807aec821173edb77912420724199629a181a7bcd6b6c1588ed2
 #
 # Draws 02-mcc-by-encoding.svg and 02-mcc-by-encoding.png from 02-mcc-by-encoding.tsv, all three next to this script.
 # Run it from the repository root with

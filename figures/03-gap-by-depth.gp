@@ -1,9 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
-# command:   .build/release/Chapter03Depth --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    87c5c50-dirty
-# profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 15 min 38 s    started: 2026-11-25 02:13:54 UTC
-# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC; library built for AVX-512 (skylake-avx512)
+# It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
+# command: .build/release/Chapter03Depth --profile default
+# profile: default    seeds: 1, 2, 3    engine: engine-4
+# inputs:  sha256 94c1fb5026a8e97013e979b509d93a991d69d232953f37b665cbbcea6e9c12d1
 #
 # Draws 03-gap-by-depth.svg and 03-gap-by-depth.png from 03-gap-by-depth.tsv, all three next to this script.
 # Run it from the repository root with

@@ -1,9 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
-# command:   .build/release/Chapter04OpenQuestions --profile default --results ./results --reports ./reports --figures ./figures
-# commit:    87c5c50-dirty
-# profile:   default    seeds: 1, 2, 3    threads: 1
-# wall time: 14 min 00 s    started: 2026-11-25 02:29:32 UTC
-# machine:   2 cores, 23.5 GiB, Debian GNU/Linux 12 (bookworm), Linux 6.18.44-fc-v657, AMD EPYC; library built for AVX-512 (skylake-avx512)
+# It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
+# command: .build/release/Chapter04OpenQuestions --profile default
+# profile: default    seeds: 1, 2, 3    engine: engine-4
+# inputs:  sha256 a7a19b1bfb4240f3ca3a5fcdcbf7f4e8e02c8aa4ee169246a1259b9b4dfa0a42
 #
 # Draws 04-long-far-pair.svg and 04-long-far-pair.png from 04-long-far-pair.tsv, all three next to this script.
 # Run it from the repository root with

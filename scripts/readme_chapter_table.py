@@ -15,6 +15,7 @@ artifacts = {
     "02-position-encodings": ("position-encoding table, extrapolation", "chapter-position-encodings"),
     "03-depth": ("depth figure (3–24 layers)", "chapter-depth"),
     "04-open-questions": ("open questions: vocabulary size, 10 kbp sequences, pretraining, decoders, motifs", "chapter-open-questions"),
+    "05-scale": ("beyond the paper: every claim at 1k–16k training sequences, and wider models", "chapter-scale"),
 }
 
 
@@ -35,7 +36,10 @@ print("| paper artifact | chapter | make target | smoke: training time | default
 print("|---|---|---|---|---|---|")
 for name, (artifact, target) in artifacts.items():
     default, quick = load(reports, name), load(smoke, name)
-    verdicts = "; ".join(f"{v['claim']}: **{v['status']}**" for v in default["verdicts"]) if default else "not rendered yet"
+    def verdict(v):
+        note = f" (with more data: {v['scaleNote']})" if v.get("scaleNote") and not name.startswith("05") else ""
+        return f"{v['claim']}: **{v['status']}**{note}"
+    verdicts = "; ".join(verdict(v) for v in default["verdicts"]) if default else "not rendered yet"
     runs = f"{default['runs']} runs, {duration(default['trainingSeconds'])}" if default else "–"
     print(f"| {artifact} | [{name}](reports/{name}.md) | `{target}` | "
           f"{duration(quick['trainingSeconds']) if quick else '–'} | {runs} | {verdicts} |")

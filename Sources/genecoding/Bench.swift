@@ -11,6 +11,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds of training steps per configuration.") var seconds: Double = 8
     @Option(help: "Rounds: ours then PyTorch's, repeated; the figures are the medians.") var rounds: Int = 5
     @Option(help: "Output folder.") var output: String = "bench"
+    @Option(help: "The Python with torch and tokenizers for the comparisons (default: python3; make bench makes one with scripts/python-env.sh).")
+    var python: String?
+    @Option(help: "Where the real-workload rows cache their vocabularies.") var store: String = "build/bench-store"
     @Flag(help: ArgumentHelp("Instead: the time and memory of a training step in each memory mode (keep, attention, layers), interleaved "
                              + "over --rounds, on a default-profile 1-mer step of 500 bp (one thread) and a width-768 step (--threads); "
                              + "prints tables, writes nothing."))
@@ -20,12 +23,19 @@ struct Bench: ParsableCommand {
         if memoryModes { return try reported { try measureMemoryModes() } }
         try reported {
             let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-            let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, rounds: rounds, repository: repository) { print($0) }
+            // The real-workload rows read tf/0 and EMP/H3 when GUE_DIR is there; without it they are left out, and the page says so.
+            let gue = try? GUE.fromEnvironment()
+            let report = try BenchmarkSuite.run(threads: threads, seconds: seconds, rounds: rounds, repository: repository, python: python,
+                                                gue: gue, store: ResultStore(root: URL(fileURLWithPath: store))) { print($0) }
             let json = URL(fileURLWithPath: output).appendingPathComponent("results.json")
-            try AtomicFile.write(try ResultStore.encoder.encode(report), to: json.path)
+            let measurements = try ResultStore.encoder.encode(report)
+            try AtomicFile.write(measurements, to: json.path)
             let page = BenchmarkSuite.markdown(report, path: URL(fileURLWithPath: output).appendingPathComponent("RESULTS.md").path)
-            let provenance = Provenance.current(profile: "bench", seeds: [1], threads: threads).finished(at: Date())
-            try page.write(provenance: provenance)
+            // The page is made from results.json: its banner carries that file's digest (the machine and
+            // the date of the measurement are in the page itself).
+            var inputs = InputDigest()
+            inputs.add("results.json", measurements)
+            try page.write(provenance: Provenance(command: Provenance.commandLine(), profile: "bench", seeds: [1], inputs: inputs.hex))
             print("written: \(json.path), \(output)/RESULTS.md")
         }
     }

@@ -23,7 +23,22 @@ public struct BenchmarkReport: Codable, Sendable {
     public var huggingFaceNote: String?
     public var peakMemoryBytes: Int
     public var threads: Int
-    public var machine: Provenance.Machine
+    public var machine: Machine
+    /// The chapters' real work, ours and PyTorch's on the same batches, every round (nil without GUE).
+    public var workloadRounds: [WorkloadMeasurement]? = nil
+    public var workloadTorchRounds: [TorchWorkloadMeasurement]? = nil
+    /// The default profile's two extremes side by side, one thread each, every round.
+    public var defaultShapeRounds: [[WorkloadMeasurement]]? = nil
+    public var workloadNote: String? = nil
+    /// When it was measured (the page says so).
+    public var measured: Date? = nil
+}
+
+/// PyTorch's epoch of the real workload (scripts/bench_workload_torch.py).
+public struct TorchWorkloadMeasurement: Codable, Sendable, ThroughputMeasurement {
+    public var label: String
+    public var tokensPerSecond: Double
+    public var secondsPerEpoch: Double
 }
 
 /// A training-speed measurement of one configuration.
@@ -53,13 +68,16 @@ public struct HuggingFaceTokenizerMeasurement: Codable, Sendable {
 
 public enum BenchmarkSuite {
     /// Runs everything; `log` gets one line per measurement as it finishes.
-    public static func run(threads: Int, seconds: Double, rounds: Int, repository: URL,
-                           log: (String) -> Void) throws -> BenchmarkReport {
+    /// `python` is the interpreter with torch and tokenizers (make bench makes one: scripts/python-env.sh);
+    /// `gue` the GUE folder for the real-workload rows, `store` where their vocabularies are cached.
+    public static func run(threads: Int, seconds: Double, rounds: Int, repository: URL, python given: String? = nil,
+                           gue: GUE? = nil, store: ResultStore? = nil, log: (String) -> Void) throws -> BenchmarkReport {
         precondition(rounds >= 1, "at least one round")
         ComputeThreads.set(threads)
         let sgemm = EngineBenchmark.sgemm()
         log(String(format: "sgemm 2048^3 on %d threads: %.1f GFLOP/s", threads, sgemm.gflops))
-        let python = Subprocess.find("python3")
+        let python = given ?? Subprocess.find("python3")
+        let workloads = try prepareWorkloads(gue: gue, store: store, log: log)
         var oursRounds: [[TrainingMeasurement]] = [], torchRounds: [[TorchMeasurement]] = []
         var torchVersion: String?, torchNote: String? = python == nil ? "python3 not found" : nil
         for round in 1...rounds {
@@ -72,6 +90,10 @@ public enum BenchmarkSuite {
                            label, m.tokensPerSecond, m.modelGflops, 100 * m.shareOfSgemm, m.secondsPerStep))
             }
             oursRounds.append(ours)
+            if let workloads {
+                try workloadRound(workloads, threads: threads, python: python, repository: repository, round: round, of: rounds, log: log)
+                ComputeThreads.set(threads)
+            }
             // PyTorch on the identical model, right after ours; exit status 3 means torch is not installed.
             guard let python, torchNote == nil else { continue }
             switch try torchRound(python: python, threads: threads, seconds: seconds, repository: repository) {
@@ -105,6 +127,15 @@ public enum BenchmarkSuite {
                                      torchVersion: torchVersion, torchNote: torchNote,
                                      tokenizer: tokenizer, huggingFace: nil, huggingFaceNote: nil, peakMemoryBytes: peak,
                                      threads: threads, machine: .current())
+        report.measured = Date()
+        if let workloads {
+            report.workloadRounds = workloads.ours
+            report.workloadTorchRounds = workloads.torch.isEmpty ? nil : workloads.torch
+            report.defaultShapeRounds = workloads.sideBySide
+            report.workloadNote = workloads.note
+        } else {
+            report.workloadNote = "GUE_DIR not set: the real-workload rows need tf/0 and EMP/H3"
+        }
         if let torch = report.torch {
             for t in torch {
                 let mine = training.first { $0.label == t.label }
@@ -133,6 +164,60 @@ public enum BenchmarkSuite {
             log(report.huggingFaceNote!)
         }
         return report
+    }
+
+    /// The prepared batches of the real workload and the default profile's two runs, and what each round measured.
+    final class Workloads {
+        let real: WorkloadBenchmark.Prepared, bpe: WorkloadBenchmark.Prepared, oneMer: WorkloadBenchmark.Prepared
+        let torchFile: URL
+        var ours: [WorkloadMeasurement] = [], torch: [TorchWorkloadMeasurement] = [], sideBySide: [[WorkloadMeasurement]] = []
+        var note: String?
+        init(real: WorkloadBenchmark.Prepared, bpe: WorkloadBenchmark.Prepared, oneMer: WorkloadBenchmark.Prepared, torchFile: URL) {
+            self.real = real; self.bpe = bpe; self.oneMer = oneMer; self.torchFile = torchFile
+        }
+    }
+
+    static func prepareWorkloads(gue: GUE?, store: ResultStore?, log: (String) -> Void) throws -> Workloads? {
+        guard let gue, let store else { return nil }
+        let executor = RunExecutor(gue: gue, store: store)
+        executor.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let real = try WorkloadBenchmark.prepare(WorkloadBenchmark.real, executor: executor)
+        let bpe = try WorkloadBenchmark.prepare(WorkloadBenchmark.defaultBPE, executor: executor)
+        let oneMer = try WorkloadBenchmark.prepare(WorkloadBenchmark.defaultOneMer, executor: executor)
+        let file = store.root.appendingPathComponent("workload-for-torch.json")
+        try WorkloadBenchmark.writeForTorch(real, to: file)
+        return Workloads(real: real, bpe: bpe, oneMer: oneMer, torchFile: file)
+    }
+
+    /// One round of the workload rows: ours on the real batches, PyTorch on the same, then the default
+    /// profile's two runs side by side.
+    static func workloadRound(_ w: Workloads, threads: Int, python: String?, repository: URL, round: Int, of rounds: Int,
+                              log: (String) -> Void) throws {
+        ComputeThreads.set(threads)
+        let ours = try WorkloadBenchmark.measure(w.real)
+        w.ours.append(ours)
+        log(String(format: "round %d/%d, %@: %.0f tokens/s, %.2f s per epoch of %d steps", round, rounds, ours.label,
+                   ours.tokensPerSecond, ours.secondsPerEpoch, ours.steps))
+        if let python, w.note == nil {
+            let out = w.torchFile.deletingLastPathComponent().appendingPathComponent("workload-torch-result.json")
+            let torch = try Subprocess.run(python, [repository.appendingPathComponent("scripts/bench_workload_torch.py").path,
+                                                    w.torchFile.path, "--threads", "\(threads)", "--json", out.path])
+            if torch.status == 0, let data = FileManager.default.contents(atPath: out.path),
+               let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                let m = TorchWorkloadMeasurement(label: ours.label, tokensPerSecond: json["tokensPerSecond"] as? Double ?? .nan,
+                                                 secondsPerEpoch: json["secondsPerEpoch"] as? Double ?? .nan)
+                w.torch.append(m)
+                log(String(format: "round %d/%d, PyTorch %@: %.0f tokens/s; ours / PyTorch = %.2f", round, rounds, m.label,
+                           m.tokensPerSecond, ours.tokensPerSecond / m.tokensPerSecond))
+            } else {
+                w.note = torch.status == 3 ? "PyTorch is not installed" : "PyTorch workload run failed: \(torch.standardError.suffix(300))"
+                log(w.note!)
+            }
+        }
+        let pair = try WorkloadBenchmark.sideBySide(w.bpe, w.oneMer)
+        w.sideBySide.append(pair)
+        log(String(format: "round %d/%d, default profile side by side: BPE %.0f tokens/s, 1-mer %.0f tokens/s, %.0f%% of the time outside matrix products",
+                   round, rounds, pair[0].tokensPerSecond, pair[1].tokensPerSecond, 100 * (pair[0].shareOutsideProducts ?? .nan)))
     }
 
     private enum TorchRound {
@@ -214,14 +299,51 @@ public enum BenchmarkSuite {
         doc.table(table, caption: r.torch == nil ? how + ". " + (r.torchNote ?? "")
                   : how + ": PyTorch \(r.torchVersion ?? "") on the identical model, same threads. "
                   + "The ratio is of the medians; per round, of that round's two figures.")
+        if let ours = r.workloadRounds, !ours.isEmpty {
+            let torch = r.workloadTorchRounds ?? []
+            func median(_ values: [Double]) -> Double { let v = values.sorted(); return v.isEmpty ? .nan : v[(v.count - 1) / 2] }
+            let o = median(ours.map(\.tokensPerSecond)), t = median(torch.map(\.tokensPerSecond))
+            let w = ours[0]
+            var real = Table(["the chapters' real work", "ours", "PyTorch", "ours / PyTorch", "per round"])
+            real.append(["\(w.task), \(w.tokenizer), RoPE, width \(w.width), \(w.heads) heads, ff \(w.feedForwardWidth), \(w.layers) layers, "
+                         + "batch \(w.batch), \(w.sequences) sequences (\(Format.fixed(w.meanTokensPerSequence, 1)) tokens each), one epoch of \(w.steps) steps",
+                         String(format: "%.0f tokens/s (%.0f–%.0f); %.1f s an epoch", o, ours.map(\.tokensPerSecond).min()!,
+                                ours.map(\.tokensPerSecond).max()!, median(ours.map(\.secondsPerEpoch))),
+                         torch.isEmpty ? "–" : String(format: "%.0f tokens/s (%.0f–%.0f); %.1f s an epoch", t, torch.map(\.tokensPerSecond).min()!,
+                                                      torch.map(\.tokensPerSecond).max()!, median(torch.map(\.secondsPerEpoch))),
+                         torch.isEmpty ? "–" : String(format: "%.2f", o / t),
+                         zip(ours, torch).map { String(format: "%.2f", $0.tokensPerSecond / $1.tokensPerSecond) }.joined(separator: ", ")])
+            doc.table(real, caption: "The same batches (the trainer's shuffled order of a seeded 8,000-sequence sample of tf/0's training "
+                      + "split, BPE-4096 learned on the whole split) through full training steps on \(r.threads) threads, both sides; "
+                      + "medians of the rounds, range in brackets. " + (r.workloadNote ?? ""))
+        }
+        if let pairs = r.defaultShapeRounds, !pairs.isEmpty {
+            func median(_ values: [Double]) -> Double { let v = values.sorted(); return v[(v.count - 1) / 2] }
+            var shape = Table(["the default profile, as make trains it", "tokens/s", "share of time outside matrix products"])
+            for i in 0..<2 {
+                let m = pairs[0][i]
+                shape.append(["\(m.label): \(m.task), \(m.tokenizer), width \(m.width), \(m.layers) layers, batch \(m.batch), "
+                              + "\(Format.fixed(m.meanTokensPerSequence, 0)) tokens a sequence",
+                              String(format: "%.0f", median(pairs.map { $0[i].tokensPerSecond })),
+                              Format.percent(median(pairs.map { $0[i].shareOutsideProducts ?? .nan }), 0)])
+            }
+            doc.table(shape, caption: "Two runs side by side with one thread each, as `make` trains the default profile (medians of "
+                      + "\(pairs.count) rounds); the share outside matrix products is of both runs' time together (BLAS calls and "
+                      + "attention's small products timed by ProductTimer).")
+        }
         let t = r.tokenizer
         var tok = Table(["BPE 4,096 on \(t.sequenceCount) × \(t.sequenceLength) bp", "ours", "Hugging Face tokenizers", "ratio"])
         let hf = r.huggingFace
         tok.append(["training (s)", String(format: "%.2f", t.trainingSeconds), hf.map { String(format: "%.2f", $0.trainSeconds) } ?? "–",
                     hf.map { String(format: "%.1f× faster", $0.trainSeconds / t.trainingSeconds) } ?? "–"])
-        tok.append(["encoding (s)", String(format: "%.2f", t.encodingSeconds),
-                    hf.map { String(format: "%.2f (encode_batch)", $0.encodeBatchSeconds) } ?? "–",
-                    hf.map { String(format: "%.1f× faster", $0.encodeBatchSeconds / t.encodingSeconds) } ?? "–"])
+        tok.append(["encoding, one thread (s)", String(format: "%.2f", t.encodingSeconds),
+                    hf.map { String(format: "%.2f (encode loop)", $0.encodeLoopSeconds) } ?? "–",
+                    hf.map { String(format: "%.1f× faster", $0.encodeLoopSeconds / t.encodingSeconds) } ?? "–"])
+        if let batch = t.batchEncodingSeconds {
+            tok.append(["encoding a batch, \(r.threads) threads (s)", String(format: "%.2f", batch),
+                        hf.map { String(format: "%.2f (encode_batch)", $0.encodeBatchSeconds) } ?? "–",
+                        hf.map { String(format: "%.1f× faster", $0.encodeBatchSeconds / batch) } ?? "–"])
+        }
         doc.table(tok, caption: hf.map { "Same learned vocabulary as Hugging Face: \($0.sameVocabulary.map { $0 ? "yes" : "NO" } ?? "?")." }
                   ?? (r.huggingFaceNote ?? ""))
         return doc

@@ -119,12 +119,14 @@ struct SelfAttention<S: Scalar> {
     private func product(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: S,
                          a: UnsafePointer<S>, lda: Int, b: UnsafePointer<S>, ldb: Int,
                          c: UnsafeMutablePointer<S>, ldc: Int, tokens t: Int) {
-        if usesSmallProducts(tokens: t, headSize: headSize) {
-            smallProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                         a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
-        } else {
-            S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                   a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
+        ProductTimer.timed {
+            if usesSmallProducts(tokens: t, headSize: headSize) {
+                smallProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                             a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
+            } else {
+                S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                       a: a, lda: lda, b: b, ldb: ldb, beta: 0, c: c, ldc: ldc)
+            }
         }
     }
 

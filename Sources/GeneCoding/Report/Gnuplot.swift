@@ -131,8 +131,8 @@ extension Chart {
     @discardableResult
     public func write(to directory: String, provenance: Provenance) throws -> Figure {
         let figure = Figure(name: name, directory: directory)
-        try AtomicFile.write(provenance.commentBanner() + "#\n" + dataText(), to: figure.dataPath)
-        try AtomicFile.write(script(provenance: provenance), to: figure.scriptPath)
+        try AtomicFile.writeIfChanged(provenance.commentBanner() + "#\n" + dataText(), to: figure.dataPath)
+        try AtomicFile.writeIfChanged(script(provenance: provenance), to: figure.scriptPath)
         return figure
     }
 }
@@ -240,6 +240,17 @@ public struct LineChart: Chart {
     public enum Style: Sendable, Equatable {
         case markers
         case curves
+        /// Series in pairs (train, dev; or any two views of one thing): one colour per pair, the first
+        /// of each pair dashed, the second solid, with points at every x.
+        case pairedCurves
+    }
+
+    /// A dashed vertical line across the chart at one x, labelled (the length a model was trained on,
+    /// say, left of which nothing is extrapolation).
+    public struct Marker: Sendable, Equatable {
+        public var x: Double
+        public var label: String
+        public init(x: Double, label: String) { self.x = x; self.label = label }
     }
 
     public struct Series: Sendable, Equatable {
@@ -272,10 +283,12 @@ public struct LineChart: Chart {
     /// chart with markers ticks its own x values when there are a few.
     public var xTicks: [Double]?
     public var yRange: ClosedRange<Double>?
+    public var markers: [Marker]
 
     public init(name: String, title: String, xLabel: String, yLabel: String, series: [Series],
                 style: Style = .markers, logX: Bool = false, logY: Bool = false,
-                xTicks: [Double]? = nil, yRange: ClosedRange<Double>? = nil) {
+                xTicks: [Double]? = nil, yRange: ClosedRange<Double>? = nil, markers: [Marker] = []) {
+        precondition(style != .pairedCurves || series.count % 2 == 0, "chart \(name): paired curves need series in pairs")
         self.name = name
         self.title = title
         self.xLabel = xLabel
@@ -286,6 +299,7 @@ public struct LineChart: Chart {
         self.logY = logY
         self.xTicks = xTicks
         self.yRange = yRange
+        self.markers = markers
     }
 
     /// One block per series, in order, separated by two blank lines (gnuplot's `index`), each
@@ -327,22 +341,30 @@ public struct LineChart: Chart {
             case .markers where item.deviations != nil: how = "using \(x):2:3 with yerrorlines"
             case .markers: how = "using \(x):2 with linespoints"
             case .curves: how = "using 1:2 with lines"
+            case .pairedCurves:
+                return "\(source) index \(index) using 1:2 with linespoints linetype \(index / 2 + 1) "
+                    + "dashtype \(index % 2 == 0 ? 2 : 1) title \(Gnuplot.quoted(item.name))"
             }
             return "\(source) index \(index) \(how) title \(Gnuplot.quoted(item.name)) linetype \(index + 1)"
         }
         var settings: [String] = []
+        if style == .pairedCurves { settings.append("set key samplen 5") }
+        for marker in markers {
+            settings.append("set arrow from \(Gnuplot.number(marker.x)), graph 0 to \(Gnuplot.number(marker.x)), graph 1 nohead dashtype 2 linecolor rgb \"#808080\" linewidth 1.5")
+            settings.append("set label \(Gnuplot.quoted(marker.label)) at \(Gnuplot.number(marker.x)), graph 0.97 offset 0.5, 0 left textcolor rgb \"#606060\"")
+        }
         if logX { settings.append("set logscale x 2") }
         // On a log y axis, "%g" prints 0.001 and 1e-05 rather than 0.001000 and 0.000010.
         if logY { settings.append(contentsOf: ["set logscale y 10", "set format y \"%g\""]) }
         // On a log scale gnuplot ticks powers of two, which the x values (3, 6, 12, 24 layers;
         // 100, 200, 400 bp) rarely are; a few distinct x values make better ticks themselves.
         let distinct = Set(xs).sorted()
-        if let ticks = xTicks ?? (logX && style == .markers && distinct.count <= 12 ? distinct : nil) {
+        if let ticks = xTicks ?? (logX && style != .curves && distinct.count <= 12 ? distinct : nil) {
             settings.append("set xtics (" + ticks.map(Gnuplot.number).joined(separator: ", ") + ")")
         }
         if let yRange { settings.append("set yrange [\(Gnuplot.number(yRange.lowerBound)):\(Gnuplot.number(yRange.upperBound))]") }
         // Room at the ends, so the first and last error bars are not drawn on the axes.
-        if style == .markers { settings.append("set offsets graph 0.04, graph 0.04, graph 0.02, graph 0.02") }
+        if style != .curves { settings.append("set offsets graph 0.04, graph 0.04, graph 0.02, graph 0.02") }
         settings.append("set grid xtics ytics linestyle 100")
         if withErrors { settings.append("set errorbars 1.5") }
         if dodged {

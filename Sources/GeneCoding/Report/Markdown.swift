@@ -164,7 +164,7 @@ public struct MarkdownDocument: Sendable {
 
     /// Writes the document to its path, atomically, with the provenance banner on top.
     public func write(provenance: Provenance) throws {
-        try AtomicFile.write(provenance.markdownBanner() + "\n" + render(), to: path)
+        try AtomicFile.writeIfChanged(provenance.markdownBanner() + "\n" + render(), to: path)
     }
 
     private func oneLine(_ text: String) -> String {
@@ -291,7 +291,7 @@ public struct Table: Sendable, Equatable {
 
     /// Writes `tsv()` atomically, with the provenance banner as the leading comment.
     public func writeTSV(to path: String, provenance: Provenance) throws {
-        try AtomicFile.write(tsv(comment: provenance.bannerText), to: path)
+        try AtomicFile.writeIfChanged(tsv(comment: provenance.bannerText), to: path)
     }
 
     /// A cell that stands for no value: empty, or a dash.

@@ -1,100 +1,29 @@
-// How a result was made: the command, the code (git commit), the scale profile, the seeds, the
-// threads, how long it took, when, and on what machine. Every generated file carries this as a
-// banner, so a figure found on its own still says how to remake it.
+// How a generated file was made, as a banner on top of it: the command that remakes it, the scale
+// profile and seeds, the engine version, and a digest of everything it was made from (the run keys,
+// which hash every run's settings, data and engine; the chapter's source; the profile). A figure
+// found on its own still says how to remake it and whether it is stale.
 //
-// A chapter takes its provenance when it starts and stamps the wall time when it writes:
-//
-//     let started = Provenance.current(profile: profile.name, seeds: seeds, threads: threads)
-//     ...
-//     try report.write(provenance: started.finished())
+// The banner holds nothing else: no date, no wall time, no machine, no commit of whoever rendered it.
+// Those describe a rendering, not the file, and would make every rendering rewrite every file; where
+// and when each result was computed (machine, threads, commit, seconds) is kept in its run record, and
+// reports sum it from there. So rendering from an unchanged store writes the same bytes, and
+// `AtomicFile.writeIfChanged` then writes nothing at all.
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 public struct Provenance: Sendable, Codable, Equatable {
     /// The command line that produced the file, shell-quoted so that it can be pasted back.
     public var command: String
-    /// Short commit hash of the working tree, `-dirty` appended when the code differs from it;
-    /// `unknown` outside a git repository.
-    public var commit: String
-    /// The scale profile the runs used (`smoke`, `small`, `paper`, ...).
+    /// The scale profile the runs used (`smoke`, `default`, `paper`).
     public var profile: String
     public var seeds: [UInt64]
-    public var threads: Int
-    /// Seconds from the start of the run to the writing of the file; nil while not known.
-    public var wallTime: Double?
-    /// When the run started.
-    public var date: Date
-    public var machine: Machine
+    /// SHA-256 (hex) of the file's inputs; see `InputDigest`.
+    public var inputs: String
 
-    public struct Machine: Sendable, Codable, Equatable {
-        public var cores: Int
-        public var memoryBytes: UInt64
-        /// Operating system and kernel, e.g. `Ubuntu 24.04.2 LTS, Linux 6.8.0-57-generic`.
-        public var system: String
-        /// The CPU model, where the system says it.
-        public var processor: String
-        /// The instruction-set level the library was compiled for (see Package.swift); nil in
-        /// records written before it was noted.
-        public var build: String?
-
-        public init(cores: Int, memoryBytes: UInt64, system: String, processor: String, build: String? = nil) {
-            self.cores = cores
-            self.memoryBytes = memoryBytes
-            self.system = system
-            self.processor = processor
-            self.build = build
-        }
-
-        /// The machine this process runs on.
-        public static func current() -> Machine {
-            let info = ProcessInfo.processInfo
-            return Machine(cores: info.activeProcessorCount, memoryBytes: info.physicalMemory,
-                           system: systemName(), processor: processorName(), build: libraryTarget)
-        }
-
-        /// The CPU level Package.swift compiled the library for, from the condition it defined.
-        public static var libraryTarget: String {
-            #if GENECODING_TARGET_AVX512
-            return "AVX-512 (skylake-avx512)"
-            #elseif GENECODING_TARGET_AVX2
-            return "AVX2 (haswell)"
-            #elseif GENECODING_TARGET_NAMED
-            return "the CPU named by GENECODING_TARGET_CPU"
-            #else
-            return "the architecture's baseline"
-            #endif
-        }
-    }
-
-    public init(command: String, commit: String, profile: String, seeds: [UInt64], threads: Int,
-                wallTime: Double? = nil, date: Date, machine: Machine) {
+    public init(command: String, profile: String, seeds: [UInt64], inputs: String) {
         self.command = command
-        self.commit = commit
         self.profile = profile
         self.seeds = seeds
-        self.threads = threads
-        self.wallTime = wallTime
-        self.date = date
-        self.machine = machine
-    }
-
-    /// The provenance of this process, started now: its command line, the commit of the git
-    /// repository around `repository` and this machine.
-    public static func current(profile: String, seeds: [UInt64], threads: Int,
-                               repository: String = FileManager.default.currentDirectoryPath) -> Provenance {
-        Provenance(command: commandLine(), commit: gitCommit(of: repository), profile: profile, seeds: seeds,
-                   threads: threads, wallTime: nil, date: Date(), machine: .current())
-    }
-
-    /// This provenance with the wall time measured from its start to `end`.
-    public func finished(at end: Date = Date()) -> Provenance {
-        var copy = self
-        copy.wallTime = end.timeIntervalSince(date)
-        return copy
+        self.inputs = inputs
     }
 
     // MARK: Banners
@@ -103,16 +32,13 @@ public struct Provenance: Sendable, Codable, Equatable {
     public var bannerText: String {
         let rows: [(String, String)] = [
             ("command", command),
-            ("commit", commit),
-            ("profile", "\(profile)    seeds: \(seeds.isEmpty ? "none" : seeds.map(String.init).joined(separator: ", "))    threads: \(threads)"),
-            ("wall time", "\(wallTime.map(Format.duration) ?? "—")    started: \(Provenance.dateText(date))"),
-            ("machine", "\(machine.cores) cores, \(Format.bytes(Int64(clamping: machine.memoryBytes))), \(machine.system)"
-                + (machine.processor.isEmpty ? "" : ", \(machine.processor)")
-                + (machine.build.map { "; library built for \($0)" } ?? "")),
+            ("profile", "\(profile)    seeds: \(seeds.isEmpty ? "none" : seeds.map(String.init).joined(separator: ", "))    engine: \(engineVersion)"),
+            ("inputs", "sha256 \(inputs)"),
         ]
         let width = rows.map(\.0.count).max()! + 2
         let table = rows.map { key, value in (key + ":").padding(toLength: width, withPad: " ", startingAt: 0) + value }
-        return (["Generated file: do not edit it by hand; run the command below to remake it."] + table)
+        return (["Generated file: do not edit it by hand; run the command below to remake it.",
+                 "It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do."] + table)
             .joined(separator: "\n")
     }
 
@@ -154,55 +80,29 @@ public struct Provenance: Sendable, Codable, Equatable {
         if !argument.isEmpty, argument.unicodeScalars.allSatisfy(plain.contains) { return argument }
         return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
+}
 
-    /// Folders whose changes do not make the tree dirty: they hold what the chapters generate, so
-    /// a chapter's own output must not mark the next chapter's banner dirty.
-    public static let generatedFolders = ["figures", "reports", "results"]
+/// The digest of a generated file's inputs: named parts fed in a fixed order (sorted by name), each
+/// part's bytes hashed, so that the digest changes exactly when one of them does.
+public struct InputDigest {
+    private var parts: [String: Data] = [:]
 
-    /// The short hash of HEAD of the repository holding `directory`, with `-dirty` when files
-    /// differ from it (untracked ones included, `ignoring` folders excepted); `unknown` when git is
-    /// missing, the directory is not in a repository or the repository has no commit yet.
-    public static func gitCommit(of directory: String, ignoring: [String] = generatedFolders) -> String {
-        guard let git = Subprocess.find("git"),
-              let head = try? Subprocess.run(git, ["-C", directory, "rev-parse", "--short", "HEAD"]),
-              head.status == 0 else { return "unknown" }
-        let hash = head.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !hash.isEmpty else { return "unknown" }
-        let pathspecs = [":(top)"] + ignoring.map { ":(top,exclude)\($0)" }
-        guard let status = try? Subprocess.run(git, ["-C", directory, "status", "--porcelain", "--"] + pathspecs),
-              status.status == 0 else { return hash + "-dirty" }
-        return status.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? hash : hash + "-dirty"
+    public init() {}
+
+    public mutating func add(_ name: String, _ text: String) { parts[name] = Data(text.utf8) }
+    public mutating func add(_ name: String, _ data: Data) { parts[name] = data }
+    /// The file's bytes, when it can be read (a chapter's source is not there in an installed copy).
+    public mutating func add(file path: String, as name: String) {
+        if let data = FileManager.default.contents(atPath: path) { parts[name] = data }
     }
 
-    static func dateText(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss 'UTC'"
-        return formatter.string(from: date)
-    }
-
-    private static func systemName() -> String {
-        var kernel = ""
-        var names = utsname()
-        if uname(&names) == 0 {
-            let sysname = withUnsafeBytes(of: &names.sysname) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            let release = withUnsafeBytes(of: &names.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            kernel = sysname + " " + release
+    public var hex: String {
+        var hasher = SHA256()
+        for name in parts.keys.sorted() {
+            let part = parts[name]!
+            hasher.update(Data("\(name) \(part.count)\n".utf8))
+            hasher.update(part)
         }
-        // Linux distributions name themselves in os-release; elsewhere Foundation's string has to do.
-        if let release = try? String(contentsOfFile: "/etc/os-release", encoding: .utf8),
-           let line = release.split(separator: "\n").first(where: { $0.hasPrefix("PRETTY_NAME=") }) {
-            let name = line.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-            return kernel.isEmpty ? name : "\(name), \(kernel)"
-        }
-        return kernel.isEmpty ? ProcessInfo.processInfo.operatingSystemVersionString : kernel
-    }
-
-    private static func processorName() -> String {
-        guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-              let colon = line.firstIndex(of: ":") else { return "" }
-        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        return SHA256.hex(hasher.finalize())
     }
 }

@@ -6,7 +6,10 @@ import Foundation
 
 /// Bumped whenever a change to the engine can change a number (initialisation, kernels, order of
 /// summation, dropout masks, the trainer). Old results then stop matching and are recomputed.
-public let engineVersion = "engine-4"
+public let engineVersion = "engine-5"
+
+/// How a capped split is cut, in the words reports use.
+public let subsetRule = "seeded samples stratified by label, the training sample drawn from each run's seed"
 
 public struct Run: Codable, Hashable, Sendable {
     public var task: String
@@ -262,9 +265,18 @@ public struct RunRecord: Codable, Sendable {
     /// SHA-256 of the model.safetensors the run stored (nil for a failed run, and for records
     /// written before models carried checksums).
     public var modelSHA256: String? = nil
+    /// Where it was trained (nil in records made before engine-5).
+    public var machine: Machine? = nil
+    /// The class predicted for each test example, in the order of the test set the run used
+    /// (`Predictions`' one-character encoding; nil in records made before engine-5): what the
+    /// bootstrap of test examples resamples.
+    public var predictions: String? = nil
     /// What the training of the process that finished the run kept for backward (`MemoryMode`; the
     /// results are the same in every mode). Nil in records written before memory modes.
     public var memoryMode: MemoryMode? = nil
+
+    /// `predictions`, decoded.
+    public var testPredictions: [Int]? { predictions.flatMap(Predictions.decode) }
 }
 
 public struct ExtraTestScore: Codable, Hashable, Sendable {
@@ -273,10 +285,14 @@ public struct ExtraTestScore: Codable, Hashable, Sendable {
     public var meanBases: Double
     public var meanTokens: Double
     public var scores: ClassificationScores
+    /// Per example, as `RunRecord.predictions` (nil before engine-5).
+    public var predictions: String?
 }
 
 public struct CroppedScore: Codable, Hashable, Sendable {
     public var bases: Int
     public var meanTokens: Double
     public var scores: ClassificationScores
+    /// Per example, as `RunRecord.predictions` (nil before engine-5).
+    public var predictions: String?
 }

@@ -105,6 +105,15 @@ public final class RunExecutor: @unchecked Sendable {
         return split
     }
 
+    /// The labels of the examples a run was scored on, in order: its test split as capped by the run,
+    /// or an extra test file of its task. (Cut to a length, the test split holds the same examples.)
+    public func testLabels(_ run: Run, _ testSet: TestSet) throws -> [Int] {
+        switch testSet {
+        case .test: return try evaluationRows(run).map(\.label)
+        case let .extra(file): return try evaluationRows(run, extraTest: file).map(\.label)
+        }
+    }
+
     /// File hashes a run's result depends on.
     public func dataHashes(_ run: Run) throws -> [String: String] {
         let t = try task(run.task)
@@ -148,7 +157,7 @@ public final class RunExecutor: @unchecked Sendable {
         case .kmer, .file:
             cacheName = "\(run.tokenizer)"
         case let .bpe(size):
-            let sample = run.tokenizerTrainingLimit.map { "first\($0)" } ?? "all"
+            let sample = run.tokenizerTrainingLimit.map { "sample\($0)" } ?? "all"
             cacheName = "\(run.task.replacingOccurrences(of: "/", with: "_"))-bpe\(size)-\(sample)-\(t.train.sha256.prefix(12)).json"
         }
         lock.lock()
@@ -157,7 +166,7 @@ public final class RunExecutor: @unchecked Sendable {
         let made: any Tokenizer
         if case let .bpe(size) = run.tokenizer {
             made = try learnedBPE(cacheName, size: size, name: run.tokenizer.description, from: "\(run.task) training") {
-                Array(t.train.rows.prefix(run.tokenizerTrainingLimit ?? Int.max).map(\.sequence))
+                Subsets.rows(t.train, limit: run.tokenizerTrainingLimit, seed: Subsets.corpusSeed).map(\.sequence)
             }
         } else {
             made = try run.tokenizer.makeTokenizer(trainingSequences: [])
@@ -283,11 +292,27 @@ public final class RunExecutor: @unchecked Sendable {
         var truncated: [String: Int]
     }
 
-    /// Reads the run's rows of each split (the first `trainLimit`, `devLimit`, `testLimit` rows;
-    /// training and dev sequences cut to `trainCrop` bases) and encodes them, with the test crops and
-    /// extra test files. Everything about which rows a run uses is decided here.
+    /// The training rows of a run: its seeded sample of `trainLimit` rows (Data/Subsets.swift).
+    public func trainingRows(_ run: Run) throws -> [LabeledSequence] {
+        Subsets.rows(try task(run.task).train, limit: run.trainLimit, seed: Subsets.trainingSeed(run.seed))
+    }
+
+    /// The dev rows every run of a task is selected on: the fixed sample of `devLimit` rows.
+    public func devRows(_ run: Run) throws -> [LabeledSequence] {
+        Subsets.rows(try task(run.task).dev, limit: run.devLimit, seed: Subsets.devSeed)
+    }
+
+    /// The rows a run is scored on, in the order of its predictions: the fixed sample of `testLimit`
+    /// rows of the test split (cut to a length they are the same examples), or of an extra test file.
+    public func evaluationRows(_ run: Run, extraTest file: String? = nil) throws -> [LabeledSequence] {
+        let split = try file.map { try extraTest($0, of: run.task) } ?? task(run.task).test
+        return Subsets.rows(split, limit: run.testLimit, seed: Subsets.testSeed)
+    }
+
+    /// Reads the run's rows of each split (the samples above; training and dev sequences cut to
+    /// `trainCrop` bases) and encodes them, with the test crops and extra test files. Everything about
+    /// which rows a run uses is decided here and in the three functions above.
     func encodedSplits(of run: Run, task t: GUETask, tokenizer: any Tokenizer) throws -> RunSplits {
-        func rows(_ split: DataSplit, _ limit: Int?) -> [LabeledSequence] { Array(split.rows.prefix(limit ?? Int.max)) }
         func crop(_ s: String, _ bases: Int?) -> String { bases.map { String(s.prefix($0)) } ?? s }
         var truncated: [String: Int] = [:]
         var longest = 2
@@ -302,15 +327,15 @@ public final class RunExecutor: @unchecked Sendable {
             if cut > 0 { truncated[name] = cut }
             return EncodedSplit(sequences: sequences, labels: rows.map(\.label))
         }
-        let trainRows = rows(t.train, run.trainLimit)
+        let trainRows = try trainingRows(run)
         let train = try encode("train", trainRows, crop: run.trainCrop)
-        let dev = try encode("dev", rows(t.dev, run.devLimit), crop: run.trainCrop)
+        let dev = try encode("dev", try devRows(run), crop: run.trainCrop)
         let longestTrained = longest
-        let testRows = rows(t.test, run.testLimit)
+        let testRows = try evaluationRows(run)
         let test = try encode("test", testRows, crop: run.trainCrop)
         let croppedTests = try (run.testCrops ?? []).map { bases in (bases, try encode("test@\(bases)", testRows, crop: bases)) }
         let extraTests = try (run.extraTests ?? []).map { file -> (String, Double, EncodedSplit) in
-            let extraRows = rows(try extraTest(file, of: run.task), run.testLimit)
+            let extraRows = try evaluationRows(run, extraTest: file)
             let bases = Double(extraRows.reduce(0) { $0 + $1.sequence.count }) / Double(max(extraRows.count, 1))
             return (file, bases, try encode(file, extraRows, crop: nil))
         }
@@ -467,22 +492,26 @@ public final class RunExecutor: @unchecked Sendable {
                                tokenizerStatistics: nil, vocabularySize: tokenizer.vocabularySize, maxLength: splits.longest,
                                truncated: splits.truncated, parameters: trained.model.parameters.count, taskNote: t.provenance,
                                dataHashes: try dataHashes(run), engineVersion: engineVersion,
-                               commit: Provenance.gitCommit(of: FileManager.default.currentDirectoryPath),
+                               commit: Git.commit(),
                                threads: threads, wallSeconds: 0, finished: Date())
         record.pretraining = trained.pretraining
         record.memoryMode = trained.memoryMode
+        record.machine = Machine.current()
         switch trained.result {
         case let .success(outcome):
             record.outcome = outcome
+            record.predictions = outcome.testPredictions
             // The trainer leaves the best-on-dev parameters in the model.
             record.croppedTests = splits.croppedTests.map { bases, split in
-                CroppedScore(bases: bases, meanTokens: Double(split.tokenCount) / Double(max(split.count, 1)),
-                             scores: trained.trainer.evaluate(split).scores)
+                let result = trained.trainer.evaluate(split)
+                return CroppedScore(bases: bases, meanTokens: Double(split.tokenCount) / Double(max(split.count, 1)),
+                                    scores: result.scores, predictions: Predictions.encode(result.predictions))
             }
             if !splits.extraTests.isEmpty {
                 record.extraTests = splits.extraTests.map { file, bases, split in
-                    ExtraTestScore(file: file, meanBases: bases, meanTokens: Double(split.tokenCount) / Double(max(split.count, 1)),
-                                   scores: trained.trainer.evaluate(split, batchSize: Self.evaluationBatch(longest: split.sequences.map(\.count).max() ?? 1)).scores)
+                    let result = trained.trainer.evaluate(split, batchSize: Self.evaluationBatch(longest: split.sequences.map(\.count).max() ?? 1))
+                    return ExtraTestScore(file: file, meanBases: bases, meanTokens: Double(split.tokenCount) / Double(max(split.count, 1)),
+                                          scores: result.scores, predictions: Predictions.encode(result.predictions))
                 }
             }
         case let .failure(error):
@@ -610,8 +639,9 @@ public final class RunExecutor: @unchecked Sendable {
             return (model, record)
         }
         // Not stored yet: tokenize the corpora (unlabelled) and pretrain.
-        let corpus = try t.train.rows.prefix(spec.corpusLimit ?? Int.max).map { try tokenizer.encodeForModel($0.sequence, maxLength: run.maxTokens) }
-        let heldOut = try t.dev.rows.prefix(run.devLimit ?? Int.max).map { try tokenizer.encodeForModel($0.sequence, maxLength: run.maxTokens) }
+        let corpus = try Subsets.rows(t.train, limit: spec.corpusLimit, seed: Subsets.corpusSeed)
+            .map { try tokenizer.encodeForModel($0.sequence, maxLength: run.maxTokens) }
+        let heldOut = try devRows(run).map { try tokenizer.encodeForModel($0.sequence, maxLength: run.maxTokens) }
         let settings = PretrainingSettings(epochs: spec.epochs, batchSize: spec.batchSize,
                                            optimizer: OptimizerSettings(learningRate: spec.learningRate, weightDecay: run.optimizer.weightDecay),
                                            maskProbability: spec.maskProbability)

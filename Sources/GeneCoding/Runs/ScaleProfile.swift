@@ -1,18 +1,17 @@
 // Scale profiles: how big every experiment is, in one place. Every report prints its profile.
 //
 // smoke    seconds per run; for tests, CI and `make smoke`. Scores mean nothing at this size.
-// default  what `make` runs: chapters 1-3 on a 2-core laptop in about 90 minutes (the target; ~104
-//          measured), chapter 4 in at most 60 more (42 measured).
+// default  what `make` runs: every chapter on a 2-core laptop (the README gives the measured time).
 // paper    the paper's model (width 768, 12 heads, feed-forward 3072), full data, its optimiser.
 //
-// Why the default sizes (measured on 2 cores; see README). The three chapters are ~300 runs, and the
-// costliest cells are 1-mers on the 400-500 bp tasks: 500 tokens a sequence, trained at ~10k
-// tokens/s on one thread at width 64 (attention's T² dominates there). At 2,000 sequences x 6
-// epochs one such run took 7 minutes, which alone would spend the budget. So: width 64, 4 heads,
-// 1,000 training sequences, 4 epochs at batch 16 (250 optimiser steps), two runs side by side with
-// one thread each. BPE on tf/0 leaves chance clearly at this size (test MCC ~0.4). The learning
-// rate is higher than the paper's 1e-4 because the models are far smaller and see few steps; the
-// schedule has the paper's shape (10% warm-up, cosine decay).
+// Why the default sizes (measured on 2 cores; see README). The costliest cells are 1-mers on the
+// 400-500 bp tasks: 500 tokens a sequence, where attention's T² dominates. So chapters 1-4 train
+// width 64, 4 heads, on samples of 1,000 training sequences, 4 epochs at batch 16 (252 optimiser
+// steps), two runs side by side with one thread each; chapter 5 (`scale`) then asks what changes with
+// more data and width on tasks with large training splits. Test sets are used whole: scoring is one
+// forward pass, and a larger test set shrinks the sampling error of every comparison. The learning rate
+// is higher than the paper's 1e-4 because the models are far smaller and see few steps; the schedule
+// has the paper's shape (10% warm-up, cosine decay).
 
 public struct ScaleProfile: Codable, Hashable, Sendable {
     public var name: String
@@ -28,7 +27,7 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
     public var batchSize: Int
     public var optimizer: OptimizerSettings
     public var dropout: Double
-    /// Caps on examples per split (nil: the whole split). The first N rows of a split are used.
+    /// Caps on examples per split (nil: the whole split): seeded samples stratified by label (Data/Subsets.swift).
     public var trainLimit: Int?
     public var devLimit: Int?
     public var testLimit: Int?
@@ -36,12 +35,42 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
     public var tokenizerTrainingLimit: Int?
     /// Longest model input in tokens; longer sequences are cut (reports say how many were).
     public var maxTokens: Int
+    /// Seeds of chapters 1–3, which decide the paper's claims.
     public var seeds: [UInt64]
+    /// Seeds of chapters 4 and 5, whose grids are many times larger (their verdicts say how many).
+    public var exploratorySeeds: [UInt64]
     /// The six tasks of the paper's study, one per GUE family.
     public var tasks: [String]
     /// Runs side by side, and threads each.
     public var workers: Int
     public var threadsPerRun: Int
+    /// What chapter 5 varies.
+    public var scale: ScaleStudy
+
+    /// Chapter 5's grid: training-set sizes on tasks with large training splits.
+    public struct ScaleStudy: Codable, Hashable, Sendable {
+        /// Its tasks (`--tasks` replaces them).
+        public var tasks: [String]
+        /// Training-set sizes; nil is the whole split. Sizes at or above a task's split are its whole split.
+        public var sizes: [Int?]
+        /// The sizes of the secondary contrasts (encodings, depth, width): the smallest, a middle and the largest.
+        public var checkpointSizes: [Int?]
+        /// A floor on optimiser steps: a run trains for the profile's epochs or, when that would give fewer
+        /// steps, for as many epochs as reach the floor (see the chapter for why).
+        public var minimumSteps: Int
+        /// The wider model and the widest one, at its largest size only.
+        public var widths: [Int]
+        public var deepLayers: Int
+
+        public init(tasks: [String], sizes: [Int?], checkpointSizes: [Int?], minimumSteps: Int, widths: [Int], deepLayers: Int) {
+            self.tasks = tasks
+            self.sizes = sizes
+            self.checkpointSizes = checkpointSizes
+            self.minimumSteps = minimumSteps
+            self.widths = widths
+            self.deepLayers = deepLayers
+        }
+    }
 
     public static let paperTasks = ["prom/prom_core_all", "prom/prom_300_tata", "tf/0", "mouse/0", "EMP/H3", "splice/reconstructed"]
 
@@ -50,21 +79,27 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         width: 16, heads: 2, feedForwardWidth: 32, layers: 1, depths: [1, 2], epochs: 1, batchSize: 16,
         optimizer: OptimizerSettings(learningRate: 1e-3, weightDecay: 0.01), dropout: 0.1,
         trainLimit: 96, devLimit: 48, testLimit: 64, tokenizerTrainingLimit: 400, maxTokens: 512,
-        seeds: [1], tasks: ["tf/0", "EMP/H3"], workers: 2, threadsPerRun: 1)
+        seeds: [1], exploratorySeeds: [1], tasks: ["tf/0", "EMP/H3"], workers: 2, threadsPerRun: 1,
+        scale: ScaleStudy(tasks: ["tf/0"], sizes: [48, 96], checkpointSizes: [48, 96], minimumSteps: 4, widths: [32, 64], deepLayers: 2))
 
     public static let `default` = ScaleProfile(
-        name: "default", summary: "the whole report on a 2-core laptop: width 64, capped data, 3 seeds",
+        name: "default", summary: "the whole report on a 2-core laptop: width 64, 1,000 training sequences, 5 seeds (3 in chapters 4-5)",
         width: 64, heads: 4, feedForwardWidth: 256, layers: 3, depths: [3, 6, 12, 24], epochs: 4, batchSize: 16,
         optimizer: OptimizerSettings(learningRate: 1e-3, weightDecay: 0.01), dropout: 0.1,
-        trainLimit: 1000, devLimit: 300, testLimit: 1000, tokenizerTrainingLimit: nil, maxTokens: 512,
-        seeds: [1, 2, 3], tasks: paperTasks, workers: 2, threadsPerRun: 1)
+        trainLimit: 1000, devLimit: 300, testLimit: nil, tokenizerTrainingLimit: nil, maxTokens: 512,
+        seeds: [1, 2, 3, 4, 5], exploratorySeeds: [1, 2, 3], tasks: paperTasks, workers: 2, threadsPerRun: 1,
+        scale: ScaleStudy(tasks: ["tf/0", "prom/prom_core_all", "mouse/4"], sizes: [1000, 2000, 4000, 8000, 16000],
+                          checkpointSizes: [1000, 4000, 16000], minimumSteps: 1000, widths: [128, 256], deepLayers: 12))
 
     public static let paper = ScaleProfile(
         name: "paper", summary: "the paper's scale: width 768, 12 heads, ff 3072, full data, lr 1e-4",
         width: 768, heads: 12, feedForwardWidth: 3072, layers: 12, depths: [3, 6, 12, 24], epochs: 10, batchSize: 32,
         optimizer: .paper, dropout: 0.1,
         trainLimit: nil, devLimit: nil, testLimit: nil, tokenizerTrainingLimit: nil, maxTokens: 512,
-        seeds: [1, 2, 3], tasks: paperTasks, workers: 1, threadsPerRun: 2)
+        seeds: [1, 2, 3], exploratorySeeds: [1, 2, 3], tasks: paperTasks, workers: 1, threadsPerRun: 2,
+        scale: ScaleStudy(tasks: ["tf/0", "tf/1", "tf/3", "prom/prom_core_all", "prom/prom_core_notata", "mouse/4"],
+                          sizes: [1000, 2000, 4000, 8000, 16000, nil], checkpointSizes: [1000, 8000, nil], minimumSteps: 2000,
+                          widths: [384, 1024], deepLayers: 24))
 
     public static let all = [smoke, `default`, paper]
 

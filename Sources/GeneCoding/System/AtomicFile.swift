@@ -50,6 +50,18 @@ public enum AtomicFile {
         try write(Data(text.utf8), to: path)
     }
 
+    /// Like `write`, but leaves the file alone (its bytes and its modification time) when it already
+    /// holds exactly these bytes: generated reports and figures change only when their content does,
+    /// so a rendering from an unchanged store leaves the working tree clean and `make` renders nothing.
+    /// Returns whether it wrote.
+    @discardableResult
+    public static func writeIfChanged(_ text: String, to path: String) throws -> Bool {
+        let data = Data(text.utf8)
+        if FileManager.default.contents(atPath: path) == data { return false }
+        try write(data, to: path)
+        return true
+    }
+
     /// The temporary files that writers of `path` left behind when they were killed mid-write.
     public static func leftoverTemporaries(of path: String) -> [String] {
         let url = URL(fileURLWithPath: path)

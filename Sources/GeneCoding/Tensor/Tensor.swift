@@ -117,12 +117,15 @@ public func parallelGemm<S: Scalar>(transposeA: Bool, transposeB: Bool, m: Int, 
     let byRows = m >= n
     let blocks = gemmBlocks(m: m, n: n, k: k)
     if blocks == 1 {
-        S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
-               a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        ProductTimer.timed {
+            S.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
         return
     }
     let extent = byRows ? m : n
     ComputeThreads.forRanges(blocks) { assigned in
+        ProductTimer.timed {
         for block in assigned {
             let part = (extent * block / blocks)..<(extent * (block + 1) / blocks)
             if byRows {
@@ -137,6 +140,7 @@ public func parallelGemm<S: Scalar>(transposeA: Bool, transposeB: Bool, m: Int, 
                        a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + part.lowerBound, ldc: ldc)
             }
         }
+        }
     }
 }
 
@@ -146,9 +150,7 @@ public func parallelGemm<S: Scalar>(transposeA: Bool, transposeB: Bool, m: Int, 
 /// the blocks each; any other count shares them out as evenly as they go.
 func gemmBlocks(m: Int, n: Int, k: Int) -> Int {
     let work = m * n * k, extent = Swift.max(m, n)
-    var blocks = 1
-    while blocks < 8 && work >= (blocks * 2) << 19 && extent >= blocks * 2 * 16 { blocks *= 2 }
-    return blocks
+    return work >= 1 << 20 && extent >= 2 * 16 ? 2 : 1
 }
 
 extension Tensor {

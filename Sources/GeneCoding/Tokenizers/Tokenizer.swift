@@ -46,3 +46,19 @@ extension Tokenizer {
         return [SpecialToken.classification.rawValue] + ids + [SpecialToken.separator.rawValue]
     }
 }
+
+extension Tokenizer {
+    /// Every sequence encoded, in order, the work shared by the compute threads in fixed contiguous
+    /// blocks (a tokenizer is a value that only reads its tables, so encoding is safe side by side):
+    /// the same ids as `encode` one at a time. Throws the first error in the sequences' order.
+    public func encodeBatch(_ sequences: [String]) throws -> [[Int32]] {
+        var results = [Result<[Int32], Error>?](repeating: nil, count: sequences.count)
+        results.withUnsafeMutableBufferPointer { slots in
+            let out = slots
+            ComputeThreads.forRanges(sequences.count, minimum: 256) { range in
+                for i in range { out[i] = Result { try encode(sequences[i]) } }
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+}

@@ -18,6 +18,8 @@ public enum TokenizerBenchmark {
         public let trainingSeconds: Double
         /// Encoding every sequence once, one after the other, on one thread.
         public let encodingSeconds: Double
+        /// Encoding them all as one batch on the compute threads (`encodeBatch`); nil in older results.
+        public var batchEncodingSeconds: Double? = nil
         public let meanTokensPerSequence: Double
     }
 
@@ -62,11 +64,18 @@ public enum TokenizerBenchmark {
         let encoding = try clock.measure {
             for sequence in data { tokenCount += try tokenizer!.encode(sequence).count }
         }
+        var batchTokens = 0
+        let batchEncoding = try clock.measure {
+            batchTokens = try tokenizer!.encodeBatch(data).reduce(0) { $0 + $1.count }
+        }
+        precondition(batchTokens == tokenCount, "the batch encoding must give the same tokens as one at a time")
         if let tokenizerFile { try tokenizer!.write(to: tokenizerFile) }
-        return Result(sequenceCount: count, sequenceLength: length, seed: seed,
-                      targetVocabularySize: vocabularySize, vocabularySize: tokenizer!.vocabularySize,
-                      trainingSeconds: seconds(training), encodingSeconds: seconds(encoding),
-                      meanTokensPerSequence: count == 0 ? 0 : Double(tokenCount) / Double(count))
+        var result = Result(sequenceCount: count, sequenceLength: length, seed: seed,
+                            targetVocabularySize: vocabularySize, vocabularySize: tokenizer!.vocabularySize,
+                            trainingSeconds: seconds(training), encodingSeconds: seconds(encoding),
+                            meanTokensPerSequence: count == 0 ? 0 : Double(tokenCount) / Double(count))
+        result.batchEncodingSeconds = seconds(batchEncoding)
+        return result
     }
 
     private static func seconds(_ duration: Duration) -> Double {

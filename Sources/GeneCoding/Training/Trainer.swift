@@ -32,7 +32,7 @@ public struct TrainingSettings: Codable, Hashable, Sendable {
     /// beside the dev curve without paying for a full pass over a large training split.
     public var trainScoreSample: Int
 
-    public init(epochs: Int, batchSize: Int, optimizer: OptimizerSettings, trainScoreSample: Int = 1024) {
+    public init(epochs: Int, batchSize: Int, optimizer: OptimizerSettings, trainScoreSample: Int = 256) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer

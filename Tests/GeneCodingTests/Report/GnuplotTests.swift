@@ -11,9 +11,7 @@ final class GnuplotTests: XCTestCase {
     }
 
     private let provenance = Provenance(
-        command: ".build/release/Chapter01Tokenization", commit: "abc1234", profile: "smoke", seeds: [7], threads: 2,
-        wallTime: 3.4, date: Date(timeIntervalSince1970: 1_750_000_000),
-        machine: .init(cores: 2, memoryBytes: 8 << 30, system: "Linux", processor: ""))
+        command: ".build/release/Chapter01Tokenization", profile: "smoke", seeds: [7], inputs: String(repeating: "ab", count: 32))
 
     private let bars = BarChart(
         name: "mcc-by-tokenizer", title: "MCC by tokenizer", xLabel: "Tokenizer", yLabel: "MCC (mean ± sd)",
@@ -54,7 +52,7 @@ final class GnuplotTests: XCTestCase {
     func testBarScriptNamesDataLabelsAndTerminals() {
         let script = bars.script(provenance: provenance)
         for expected in [
-            "# Generated file", "# command:   .build/release/Chapter01Tokenization",
+            "# Generated file", "# command: .build/release/Chapter01Tokenization",
             "gnuplot figures/mcc-by-tokenizer.gp",
             "set title 'MCC by tokenizer'", "set xlabel 'Tokenizer'", "set ylabel 'MCC (mean ± sd)'",
             "set terminal svg size 900,540", "set output \"mcc-by-tokenizer.svg\"",

@@ -11,9 +11,8 @@ final class MarkdownTests: XCTestCase {
     }
 
     private let provenance = Provenance(
-        command: ".build/release/Chapter01Tokenization --profile smoke", commit: "abc1234", profile: "smoke",
-        seeds: [1, 2], threads: 2, wallTime: 75, date: Date(timeIntervalSince1970: 1_750_000_000),
-        machine: .init(cores: 2, memoryBytes: 8 << 30, system: "Linux", processor: "Test CPU"))
+        command: ".build/release/Chapter01Tokenization --profile smoke", profile: "smoke", seeds: [1, 2],
+        inputs: String(repeating: "ab", count: 32))
 
     // MARK: Tables
 

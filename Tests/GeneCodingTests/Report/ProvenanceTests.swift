@@ -10,24 +10,43 @@ final class ProvenanceTests: XCTestCase {
         return path
     }
 
+    private let digest = String(repeating: "0f", count: 32)
+
     private func sample(command: String = ".build/release/Chapter03Depth --profile small --seeds 1,2,3") -> Provenance {
-        Provenance(command: command, commit: "1a2b3c4-dirty", profile: "small", seeds: [1, 2, 3], threads: 2,
-                   wallTime: 3720, date: Date(timeIntervalSince1970: 1_750_000_000),
-                   machine: .init(cores: 2, memoryBytes: 8 << 30, system: "Debian GNU/Linux 12, Linux 6.1", processor: "Test CPU"))
+        Provenance(command: command, profile: "small", seeds: [1, 2, 3], inputs: digest)
     }
 
-    func testBannerSaysEverything() {
+    func testBannerSaysHowToRemakeTheFileAndNothingOfTheRendering() {
         let text = sample().bannerText
-        for expected in ["do not edit it by hand", "Chapter03Depth --profile small --seeds 1,2,3", "commit:    1a2b3c4-dirty",
-                         "profile:   small", "seeds: 1, 2, 3", "threads: 2", "wall time: 1 h 02 min",
-                         "2025-06-15 15:06:40 UTC", "2 cores, 8.0 GiB, Debian GNU/Linux 12, Linux 6.1, Test CPU"] {
+        for expected in ["do not edit it by hand", "command: .build/release/Chapter03Depth --profile small --seeds 1,2,3",
+                         "profile: small", "seeds: 1, 2, 3", "engine: \(engineVersion)", "inputs:  sha256 \(digest)"] {
             XCTAssertTrue(text.contains(expected), "banner lacks \(expected):\n\(text)")
         }
-        var unfinished = sample()
-        unfinished.wallTime = nil
-        unfinished.seeds = []
-        XCTAssertTrue(unfinished.bannerText.contains("wall time: —"), unfinished.bannerText)
-        XCTAssertTrue(unfinished.bannerText.contains("seeds: none"), unfinished.bannerText)
+        for absent in ["wall time", "commit", "machine", "UTC"] {
+            XCTAssertFalse(text.contains(absent), "banner holds \(absent), which depends on the rendering:\n\(text)")
+        }
+        var unseeded = sample()
+        unseeded.seeds = []
+        XCTAssertTrue(unseeded.bannerText.contains("seeds: none"), unseeded.bannerText)
+    }
+
+    func testInputDigestChangesExactlyWhenAPartDoes() {
+        var a = InputDigest(), b = InputDigest()
+        a.add("runs", "k1\nk2")
+        a.add("profile", "smoke")
+        b.add("profile", "smoke")
+        b.add("runs", "k1\nk2")
+        XCTAssertEqual(a.hex, b.hex, "the order parts are added in does not matter")
+        XCTAssertEqual(a.hex.count, 64)
+        b.add("runs", "k1\nk3")
+        XCTAssertNotEqual(a.hex, b.hex)
+        // A part's boundary is part of the digest: moving bytes between parts changes it.
+        var c = InputDigest(), d = InputDigest()
+        c.add("a", "xy")
+        c.add("b", "")
+        d.add("a", "x")
+        d.add("b", "y")
+        XCTAssertNotEqual(c.hex, d.hex)
     }
 
     func testMarkdownBannerIsOneHTMLCommentThatCannotCloseEarly() {
@@ -48,16 +67,16 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertTrue(sample().commentBanner(marker: "//").hasPrefix("// Generated file"))
     }
 
-    func testBannerNamesTheLibrarysBuildLevelWhenKnown() throws {
-        var built = sample()
-        built.machine.build = "AVX2 (haswell)"
-        XCTAssertTrue(built.bannerText.contains("Test CPU; library built for AVX2 (haswell)"), built.bannerText)
-        XCTAssertFalse(sample().bannerText.contains("built for"))
+    func testMachineNamesTheLibrarysBuildLevelWhenKnown() throws {
+        var machine = Machine(cores: 2, memoryBytes: 8 << 30, system: "Debian GNU/Linux 12, Linux 6.1", processor: "Test CPU")
+        XCTAssertFalse(machine.description.contains("built for"))
+        machine.build = "AVX2 (haswell)"
+        XCTAssertTrue(machine.description.contains("Test CPU; library built for AVX2 (haswell)"), machine.description)
         // records written before the field existed still decode
         let old = #"{"cores": 2, "memoryBytes": 1024, "system": "Linux", "processor": "Old CPU"}"#
-        let machine = try JSONDecoder().decode(Provenance.Machine.self, from: Data(old.utf8))
-        XCTAssertNil(machine.build)
-        XCTAssertEqual(machine.processor, "Old CPU")
+        let decoded = try JSONDecoder().decode(Machine.self, from: Data(old.utf8))
+        XCTAssertNil(decoded.build)
+        XCTAssertEqual(decoded.processor, "Old CPU")
     }
 
     /// Package.swift reads /proc/cpuinfo to choose the level; this reads it again and checks that the
@@ -76,17 +95,12 @@ final class ProvenanceTests: XCTestCase {
         let expected = flags.isSuperset(of: ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl", "avx2", "fma"])
             ? "AVX-512 (skylake-avx512)"
             : flags.isSuperset(of: ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe"]) ? "AVX2 (haswell)" : "the architecture's baseline"
-        XCTAssertEqual(Provenance.Machine.libraryTarget, expected)
-        XCTAssertEqual(Provenance.Machine.current().build, expected)
+        XCTAssertEqual(Machine.libraryTarget, expected)
+        XCTAssertEqual(Machine.current().build, expected)
         #else
-        XCTAssertEqual(Provenance.Machine.libraryTarget, "the architecture's baseline")
+        XCTAssertEqual(Machine.libraryTarget, "the architecture's baseline")
         #endif
         #endif
-    }
-
-    func testFinishedMeasuresFromTheStart() {
-        let start = sample()
-        XCTAssertEqual(start.finished(at: start.date.addingTimeInterval(12.5)).wallTime, 12.5)
     }
 
     func testProvenanceRoundTripsThroughJSON() throws {
@@ -105,7 +119,7 @@ final class ProvenanceTests: XCTestCase {
     }
 
     func testCurrentMachineIsDescribed() {
-        let machine = Provenance.Machine.current()
+        let machine = Machine.current()
         XCTAssertGreaterThan(machine.cores, 0)
         XCTAssertGreaterThan(machine.memoryBytes, 0)
         XCTAssertFalse(machine.system.isEmpty)
@@ -117,7 +131,7 @@ final class ProvenanceTests: XCTestCase {
         // A temporary folder could sit inside some repository; make sure this one does not.
         let probe = try Subprocess.run(Subprocess.find("git")!, ["-C", directory, "rev-parse", "--git-dir"])
         try XCTSkipIf(probe.status == 0, "the temporary folder is inside a git repository")
-        XCTAssertEqual(Provenance.gitCommit(of: directory), "unknown")
+        XCTAssertEqual(Git.commit(of: directory), "unknown")
     }
 
     func testGitCommitIsShortHashAndDirtyOnlyForCodeChanges() throws {
@@ -129,7 +143,7 @@ final class ProvenanceTests: XCTestCase {
             XCTAssertEqual(result.status, 0, "git \(arguments): \(result.standardError)")
         }
         try run(["init", "-q"])
-        XCTAssertEqual(Provenance.gitCommit(of: directory), "unknown", "a repository without commits has no commit")
+        XCTAssertEqual(Git.commit(of: directory), "unknown", "a repository without commits has no commit")
 
         try "let x = 1\n".write(toFile: directory + "/main.swift", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: directory + "/reports", withIntermediateDirectories: true)
@@ -138,22 +152,22 @@ final class ProvenanceTests: XCTestCase {
         try run(["commit", "-q", "-m", "first"])
         let head = try Subprocess.run(git, ["-C", directory, "rev-parse", "--short", "HEAD"]).standardOutput
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        XCTAssertEqual(Provenance.gitCommit(of: directory), head)
+        XCTAssertEqual(Git.commit(of: directory), head)
 
         // A chapter rewriting its report, or adding a figure, leaves the code clean.
         try "new report\n".write(toFile: directory + "/reports/r.md", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: directory + "/figures", withIntermediateDirectories: true)
         try "x\n".write(toFile: directory + "/figures/f.tsv", atomically: true, encoding: .utf8)
-        XCTAssertEqual(Provenance.gitCommit(of: directory), head)
+        XCTAssertEqual(Git.commit(of: directory), head)
         // Asked from a subfolder, the answer is the same.
-        XCTAssertEqual(Provenance.gitCommit(of: directory + "/reports"), head)
+        XCTAssertEqual(Git.commit(of: directory + "/reports"), head)
 
         // A changed source file, or a new one, makes it dirty.
         try "let x = 2\n".write(toFile: directory + "/main.swift", atomically: true, encoding: .utf8)
-        XCTAssertEqual(Provenance.gitCommit(of: directory), head + "-dirty")
+        XCTAssertEqual(Git.commit(of: directory), head + "-dirty")
         try run(["checkout", "-q", "--", "main.swift"])
-        XCTAssertEqual(Provenance.gitCommit(of: directory), head)
+        XCTAssertEqual(Git.commit(of: directory), head)
         try "new\n".write(toFile: directory + "/extra.swift", atomically: true, encoding: .utf8)
-        XCTAssertEqual(Provenance.gitCommit(of: directory), head + "-dirty")
+        XCTAssertEqual(Git.commit(of: directory), head + "-dirty")
     }
 }
