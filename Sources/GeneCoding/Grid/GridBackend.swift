@@ -79,8 +79,10 @@ public enum GridBackend: Hashable, Sendable {
                 \(renderNote) \(stopped)
                 """
         }
+        // GENECODING_MEMORY picks the tasks' memory mode here as it does for a chapter trained locally.
         let submission = GridSubmission(manifest: path, options: options, executable: try Self.genecodingExecutable(environment),
-                                        skipOversized: environment["GENECODING_SLURM_SKIP_OVERSIZED"] == "1", slurm: slurm)
+                                        skipOversized: environment["GENECODING_SLURM_SKIP_OVERSIZED"] == "1", slurm: slurm,
+                                        memoryMode: try MemoryModeChoice.fromEnvironment(environment))
         let outcome = try submission.submit(.notStarted)
         var lines = ["\(missing).", "Manifest: \(path)"]
         for array in outcome.arrays {

@@ -261,7 +261,7 @@ public struct GridSubmission {
             for i in indices { modes[i] = mode; requests[i] = estimated[i]?.inMode(mode) ?? estimated[i] }
         case .auto?:
             guard let nodeMemory = options.nodeMemory else {
-                throw ConfigurationError(message: "--memory auto chooses each run's mode by the memory of a node: give --node-memory as well")
+                throw ConfigurationError(message: "--memory auto (GENECODING_MEMORY=auto) chooses each run's mode by the memory of a node: give --node-memory (GENECODING_SLURM_NODE_MEMORY) as well")
             }
             let limit = try Slurm.bytes(memory: nodeMemory, option: "--node-memory")
             for i in indices {
