@@ -252,7 +252,13 @@ public final class Notebook {
 
     /// The records of `records` whose run matches, as one cell.
     public func cell(_ records: [RunRecord], name: String, where matches: (Run) -> Bool) -> Cell {
-        Cell(name: name, records: records.filter { matches($0.run) })
+        Cell(name: name, records: Self.unique(records.filter { matches($0.run) }))
+    }
+
+    /// Each run once: grids that share runs (chapter 2's RoPE column is chapter 1's) return them twice.
+    static func unique(_ records: [RunRecord]) -> [RunRecord] {
+        var seen = Set<String>()
+        return records.filter { seen.insert($0.key).inserted }
     }
 
     /// A table of cells: rows (tasks) by columns, each cell the records whose run `matches(run, row, column)`.
@@ -260,7 +266,7 @@ public final class Notebook {
                                                    name: @escaping @Sendable (Column) -> String,
                                                    where matches: (Run, String, Column) -> Bool) -> CellTable<Column> {
         CellTable(rows: rows, columns: columns, columnName: name) { row, column in
-            Cell(name: "\(row), \(name(column))", records: records.filter { matches($0.run, row, column) })
+            Cell(name: "\(row), \(name(column))", records: Self.unique(records.filter { matches($0.run, row, column) }))
         }
     }
 

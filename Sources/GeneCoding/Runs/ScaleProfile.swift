@@ -61,14 +61,19 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         /// The wider model and the widest one, at its largest size only.
         public var widths: [Int]
         public var deepLayers: Int
+        /// Peak learning rate of every run of chapter 5: lower than chapters 1-4's, because thousands of
+        /// steps at their rate made the deepest and widest models collapse to one class (the chapter shows it).
+        public var learningRate: Double
 
-        public init(tasks: [String], sizes: [Int?], checkpointSizes: [Int?], minimumSteps: Int, widths: [Int], deepLayers: Int) {
+        public init(tasks: [String], sizes: [Int?], checkpointSizes: [Int?], minimumSteps: Int, widths: [Int], deepLayers: Int,
+                    learningRate: Double) {
             self.tasks = tasks
             self.sizes = sizes
             self.checkpointSizes = checkpointSizes
             self.minimumSteps = minimumSteps
             self.widths = widths
             self.deepLayers = deepLayers
+            self.learningRate = learningRate
         }
     }
 
@@ -80,7 +85,7 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         optimizer: OptimizerSettings(learningRate: 1e-3, weightDecay: 0.01), dropout: 0.1,
         trainLimit: 96, devLimit: 48, testLimit: 64, tokenizerTrainingLimit: 400, maxTokens: 512,
         seeds: [1], exploratorySeeds: [1], tasks: ["tf/0", "EMP/H3"], workers: 2, threadsPerRun: 1,
-        scale: ScaleStudy(tasks: ["tf/0"], sizes: [48, 96], checkpointSizes: [48, 96], minimumSteps: 4, widths: [32, 64], deepLayers: 2))
+        scale: ScaleStudy(tasks: ["tf/0"], sizes: [48, 96], checkpointSizes: [48, 96], minimumSteps: 4, widths: [32, 64], deepLayers: 2, learningRate: 1e-3))
 
     public static let `default` = ScaleProfile(
         name: "default", summary: "the whole report on a 2-core laptop: width 64, 1,000 training sequences, 5 seeds (3 in chapters 4-5)",
@@ -89,7 +94,8 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         trainLimit: 1000, devLimit: 300, testLimit: nil, tokenizerTrainingLimit: nil, maxTokens: 512,
         seeds: [1, 2, 3, 4, 5], exploratorySeeds: [1, 2, 3], tasks: paperTasks, workers: 2, threadsPerRun: 1,
         scale: ScaleStudy(tasks: ["tf/0", "prom/prom_core_all", "mouse/4"], sizes: [1000, 2000, 4000, 8000, 16000],
-                          checkpointSizes: [1000, 4000, 16000], minimumSteps: 1000, widths: [128, 256], deepLayers: 12))
+                          checkpointSizes: [1000, 4000, 16000], minimumSteps: 1000, widths: [128, 256], deepLayers: 12,
+                          learningRate: 3e-4))
 
     public static let paper = ScaleProfile(
         name: "paper", summary: "the paper's scale: width 768, 12 heads, ff 3072, full data, lr 1e-4",
@@ -99,7 +105,7 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         seeds: [1, 2, 3], exploratorySeeds: [1, 2, 3], tasks: paperTasks, workers: 1, threadsPerRun: 2,
         scale: ScaleStudy(tasks: ["tf/0", "tf/1", "tf/3", "prom/prom_core_all", "prom/prom_core_notata", "mouse/4"],
                           sizes: [1000, 2000, 4000, 8000, 16000, nil], checkpointSizes: [1000, 8000, nil], minimumSteps: 2000,
-                          widths: [384, 1024], deepLayers: 24))
+                          widths: [384, 1024], deepLayers: 24, learningRate: 1e-4))
 
     public static let all = [smoke, `default`, paper]
 
