@@ -3,6 +3,11 @@
 // GELU is BERT's exact form, x Φ(x) = ½ x (1 + erf(x/√2)), not the tanh approximation. The loops
 // are in VectorMath.swift: eight-wide for Float, the plain scalar loops for Double.
 // tanh is used by BERT's pooler.
+//
+// Neither has a cache type. GELU's backward takes forward's input u and the Φ(u) forward returned:
+// u is the output of the Linear before it, which the caller keeps anyway, so a cache would only wrap
+// two tensors the caller's own cache already holds. tanh's backward takes forward's output t, since
+// dz = dt (1 − t²) needs nothing else, and the classifier keeps t as its pooled vector.
 
 enum GELU {
     // MARK: forward

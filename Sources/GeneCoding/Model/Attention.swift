@@ -31,6 +31,10 @@
 // holds whole rows, so nothing needs keeping: running the row's softmax again is a maximum and a
 // sum more than rebuilding it, little beside the score product, and it cannot drift from forward
 // when the softmax kernel changes.
+//
+// Backward takes the typed cache and, beside it, the batch's `TokenLayout` (as EncoderLayer's does):
+// the layout belongs to the batch, is the same for every layer, and the caller holds it, so it is
+// passed again rather than copied into each layer's cache.
 
 struct TokenLayout {
     let batch: Int

@@ -1,6 +1,9 @@
 // Softmax cross-entropy over K classes, averaged over the batch.
 //
 //   p = softmax(z),  L = -(1/B) Σ_b log p[b, y_b],   dz = (p - onehot(y)) / B      z [B, K]
+//
+// No separate backward: the loss ends the graph, so nothing flows into it, and dz comes out of the
+// same pass over each row as the loss, reusing its log-sum-exp instead of keeping p for later.
 
 enum CrossEntropy {
     /// Returns the mean loss (in Double) and dz [B, K].

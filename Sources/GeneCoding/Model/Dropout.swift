@@ -4,6 +4,10 @@
 // function of the seed, the step, the site and the index. Backward recomputes the same mask, and
 // the mask is the same for any thread count. One 64-bit hash gives the 16-bit coins of four
 // neighbouring elements (p is then resolved to 1/65536, far finer than any rate anyone sets).
+//
+// So backward needs no cache, and like forward it works in place: dy ⊙ mask overwrites dy, which the
+// callers either own (EncoderLayer copies the residual's gradient before dropping it) or no longer
+// need, so no tensor is allocated for it.
 
 struct Dropout {
     let probability: Double

@@ -8,6 +8,10 @@
 // multiplied by √C, with E drawn from N(0, C^-½) (fairseq's choice), so that token and position
 // vectors start at the same scale. With BERT's N(0, 0.02) and no scaling, the fixed unit-scale
 // sin/cos vectors drown the token identity and a small model does not learn (we saw it stay at chance).
+//
+// Backward returns nothing: the input is token ids, which have no gradient, so it only accumulates dE
+// (and dP) into the parameters. It takes the ids and the layout again instead of a cache, since they
+// are all it needs (a row's position is its index modulo T) and the caller holds both for the batch.
 
 struct Embeddings<S: Scalar> {
     let tokens: Parameter<S>

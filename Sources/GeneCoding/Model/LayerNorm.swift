@@ -3,6 +3,10 @@
 //   μ = mean(x),  σ² = mean((x - μ)²),  x̂ = (x - μ) / √(σ² + ε),  y = γ ⊙ x̂ + β
 //
 // Shapes: x, y [N, C]; γ, β [C]; cache mean, rstd [N].
+//
+// Backward has the common form the other layers are measured against: dy and a typed cache in, dx
+// out, dγ and dβ accumulated. The cache holds forward's input by reference and each row's mean and
+// 1/σ, from which backward recomputes x̂ rather than keeping it: one [N, C] tensor less per norm.
 
 struct LayerNorm<S: Scalar> {
     let gamma: Parameter<S>

@@ -4,6 +4,11 @@
 //
 // W is stored [out, in] as PyTorch's nn.Linear does, so checkpoints need no transposes.
 // N is every token of the batch (B x T) or every sequence (B), whichever the caller passes.
+//
+// Backward takes forward's input x instead of a cache: x is all it needs, and every caller already
+// holds it (it is the previous layer's output, kept in that caller's cache). `accumulateInto` adds dx
+// into a tensor the caller gives, for inputs that feed several projections (attention's Q, K and V
+// read one x) or a residual sum: one tensor and one addition fewer than returning dx to be added.
 
 struct Linear<S: Scalar> {
     let weight: Parameter<S>
