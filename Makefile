@@ -74,7 +74,7 @@ chapter-scale: build check-data ## chapter 5: where the verdicts hold as the dat
 figures: ## render SVG and PNG for every figure whose data or script changed
 	@bash scripts/render-figures.sh $(FIGURES)
 
-report: $(addprefix chapter-,$(CHAPTERS)) ## the REPORT.md index: profile, machine, run time, verdicts, links
+report: $(addprefix chapter-,$(CHAPTERS)) ## the REPORT.md index: profile, training time, verdicts, links
 	$(BIN)/genecoding report --reports $(REPORTS) --output $(OUT)/REPORT.md
 
 smoke: ## every chapter end to end at the smoke profile (a few minutes), into build/smoke/

@@ -41,7 +41,7 @@ let fastKernels: [SwiftSetting] = [
 // One executable per chapter folder (chapters/NN-name/main.swift).
 let chapters = ["01-tokenization", "02-position-encodings", "03-depth", "04-open-questions", "05-scale"]
 func chapterTarget(_ folder: String) -> Target {
-    // "01-tokenization" -> executable "chapter-01-tokenization", module "Chapter01Tokenization".
+    // "01-tokenization" -> the executable and module "Chapter01Tokenization".
     let module = "Chapter" + folder.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     return .executableTarget(name: module, dependencies: ["GeneCoding"], path: "chapters/\(folder)")
 }

@@ -6,8 +6,8 @@
 # manifest of its whole grid and stops (make reports the chapter's exit status 75, as intended).
 # Nothing is trained. `genecoding grid plan` then prints, as Markdown: runs, CPU-hours, the largest
 # memory request, the longest run, runs by memory class and the wall time on an example cluster.
-# A chapter whose later grids are built from its earlier results (chapters 2 and 4) writes the
-# manifest of its first grid only.
+# A chapter with several grids (chapters 2, 4 and 5) stops at the first one with missing runs, so
+# only that grid's manifest is written and planned.
 #
 #   GUE_DIR=../shared/data/GUE scripts/readme_paper_plan.sh > plan.md
 #

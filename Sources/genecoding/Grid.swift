@@ -237,6 +237,8 @@ struct Plan: ParsableCommand {
           genecoding grid plan --chapter tokenization --profile paper
         runs the chapter with GENECODING_BACKEND=manifest into a temporary store
         (so every run counts) and plans that; further chapter arguments follow --.
+        A chapter with several grids stops at the first one with missing runs,
+        so only that grid is planned.
         """)
 
     @Option(help: "A grid manifest (repeatable).") var manifest: [String] = []
@@ -280,7 +282,8 @@ struct Plan: ParsableCommand {
         }
     }
 
-    /// The chapter's grid: run it with the manifest backend into a temporary folder, then plan that.
+    /// The chapter's first grid with missing runs (the chapter stops there): run it with the manifest
+    /// backend into a temporary folder, then plan that manifest.
     private func planChapter(_ name: String) throws -> GridPlan {
         let executable = try Self.chapterExecutable(name)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-plan-\(UUID().uuidString)")

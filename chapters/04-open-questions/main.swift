@@ -97,7 +97,7 @@ if let dnabert2 {
 
 // MARK: - 2. Long sequences
 
-// Trained at 625 bp, tested at 2x, 4x, 8x and 16x: the longest test sequences are 10,000 bp.
+// Trained at one length and tested at doublings of it, the longest reaching the 10 kbp the question asks about.
 let trainLength = 625
 let stretches = [1, 2, 4, 8, 16]
 let testLengths = stretches.map { trainLength * $0 }
@@ -110,7 +110,7 @@ book.orStop {
 }
 let longTasks = LongRangeBenchmark.Rule.allCases.map { RunExecutor.syntheticPrefix + LongRangeBenchmark.taskName($0) }
 func shortName(_ task: String) -> String { String(task.split(separator: "/").last!) }
-// At the default profile the test sets are cut to 100 sequences per length: scoring 10 kbp
+// Below the paper profile the test sets are cut to fewer sequences per length: scoring 10 kbp
 // sequences is most of a run's cost.
 let longTestLimit = min(book.profile.testLimit ?? longTestSize, book.profile.name == "paper" ? longTestSize : 100)
 let longGrid: [Run] = longTasks.flatMap { task in

@@ -39,7 +39,8 @@ public enum WorkloadBenchmark {
         public var dropout = 0.1
     }
 
-    /// The real workload: tf/0, BPE-4096, RoPE, width 128, 4 heads, 4 layers, ff 512, batch 32, 8,000 sequences.
+    /// The real workload the speed targets are set on: BPE on tf/0, with a model and a training sample
+    /// larger than the default profile's.
     public static let real = Workload(label: "real workload", task: "tf/0", tokenizer: .bpe(vocabularySize: 4096), sequences: 8000,
                                       width: 128, heads: 4, feedForwardWidth: 512, layers: 4, batch: 32)
     /// The default profile's two extremes, as `make` trains them (one thread each, side by side).

@@ -2,9 +2,9 @@
 // question "what happens at 10,000 bp and beyond?" needs data made for it.
 //
 // Two binary tasks on uniformly random DNA, each with a rule that holds at every length, so that a
-// model trained at one length can be scored at 2x, 4x and 8x that length on the same rule:
+// model trained at one length can be scored at several times that length on the same rule:
 //
-//   far-pair   Motif X may sit in the first 100 bp and motif Y in the last 100 bp (12 bp each).
+//   far-pair   Motif X may sit in the first `endWindow` bp and motif Y in the last `endWindow` bp.
 //              Label 1 when both are there; label 0 when only one is (X alone or Y alone, half each).
 //              The two motifs are as far apart as the sequence is long, and neither end decides the
 //              label alone: the model must combine evidence from both ends of the sequence. Order plays
@@ -12,9 +12,9 @@
 //              encoding still lets attention reach across lengths it never saw (ALiBi's distance
 //              penalty, for one, discourages exactly that).
 //
-//   periodic   Ten copies of a 12 bp motif Z. Label 1: they form a periodic array somewhere in the
-//              sequence, one copy every 36 bp (a period, like the ~10 bp helical phasing of
-//              nucleosome-positioning signals, but coarser). Label 0: the same six copies scattered at
+//   periodic   `copies` copies of a motif Z. Label 1: they form a periodic array somewhere in the
+//              sequence, one copy every `period` bp (like the ~10 bp helical phasing of
+//              nucleosome-positioning signals, but coarser). Label 0: the same copies scattered at
 //              random over the whole sequence. Both classes hold exactly the same tokens, so a bag of
 //              tokens cannot tell them apart: only relative position can. (A first version drew the
 //              negatives' gaps from 18-54 bp around the same mean; the model memorised its 1,000
@@ -114,8 +114,8 @@ public enum LongRangeBenchmark {
     }
 
     /// Writes `root/long-range/<rule>/{train,dev,test}.csv` at `trainLength` and one
-    /// `test-<bases>.csv` per test length (at most `sizes.test` sequences each). A file already there
-    /// with the same bytes is left alone.
+    /// `test-<bases>.csv` per test length (`sizes.test` sequences each). A file already there with the
+    /// same bytes is left alone.
     public static func write(_ rule: Rule, to root: URL, trainLength: Int, testLengths: [Int], sizes: Sizes) throws {
         let folder = root.appendingPathComponent(taskName(rule), isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

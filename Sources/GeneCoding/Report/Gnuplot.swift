@@ -11,12 +11,13 @@
 // beside the script. It picks the cairo PNG terminal when this gnuplot has it and the plain one
 // otherwise.
 //
-// Three kinds of chart cover the paper's figures:
+// These kinds of chart cover the paper's figures:
 // - `BarChart`: categories along x (tokenizers), one bar per group in each (tasks), with the
 //   mean's standard deviation over seeds as an error bar;
 // - `LineChart` with `.markers`: a numeric x (layers, sequence length), one line per series, with
 //   error bars, optionally on a log-scale x;
-// - `LineChart` with `.curves`: many points per series (training loss, dev MCC against step).
+// - `LineChart` with `.curves`: many points per series (training loss, dev MCC against step);
+// - `LineChart` with `.pairedCurves`: series in pairs (train and dev), one colour per pair.
 import Foundation
 
 // MARK: - Figure files

@@ -343,11 +343,11 @@ public struct Table: Sendable, Equatable {
 
 /// How numbers read in reports, tables and progress lines: one format per kind of quantity.
 public enum Format {
-    /// `value` with exactly `decimals` digits after the point: `fixed(0.51234, 3)` is `0.512`.
-    /// A value that rounds to zero prints without a minus sign; NaN prints as `NaN`.
     /// "1 seed", "3 seeds".
     public static func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 
+    /// `value` with exactly `decimals` digits after the point: `fixed(0.51234, 3)` is `0.512`.
+    /// A value that rounds to zero prints without a minus sign; NaN prints as `NaN`.
     public static func fixed(_ value: Double, _ decimals: Int = 3) -> String {
         guard value.isFinite else { return nonFinite(value) }
         let text = String(format: "%.\(max(0, decimals))f", value)

@@ -36,7 +36,8 @@ public struct Verdict: Codable, Sendable {
     /// A stable name for the claim, by which other chapters refer to it (chapter 5 computes the claims
     /// of chapters 1–3 at every data size under these names).
     public var id: String?
-    /// The scale the verdict was computed at ("width 64, 3 layers, 1,000 training sequences, 3 seeds").
+    /// The scale the verdict was computed at, as `Notebook.scale` words it ("width 64, 3 layers, 1000
+    /// training sequences a task, 4 epochs, 5 seeds").
     public var scale: String?
     /// Whether the verdict changes with scale, from chapter 5's results, with a link.
     public var scaleNote: String?

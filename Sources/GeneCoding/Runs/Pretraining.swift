@@ -1,10 +1,11 @@
 // Pretraining as part of a run: masked-language-model training on unlabelled sequence before the
 // classifier is fine-tuned (chapter 4's third question).
 //
-// The corpus is the task's own training split read without its labels: the first `corpusLimit`
-// sequences, usually many more than the labelled rows the fine-tuning sees, which is the setting
-// pretraining is for (plenty of sequence, few labels). The held-out corpus that scores the masked-token
-// predictions after every epoch is the dev split, also without labels.
+// The corpus is the task's own training split read without its labels: a sample of `corpusLimit`
+// sequences drawn with a fixed seed (Data/Subsets.swift), usually many more than the labelled rows the
+// fine-tuning sees, which is the setting pretraining is for (plenty of sequence, few labels). The
+// held-out corpus that scores the masked-token predictions after every epoch is the run's dev sample,
+// also without labels.
 //
 // A pretrained encoder is shared: every fine-tuning run with the same pretraining, architecture,
 // tokenizer and data (three seeds of a cell, say) reuses one, stored under results/pretrained/<key>/,

@@ -12,10 +12,11 @@
 // A checkpoint is trusted only when its checksum, counters and values check out (Checkpoint.swift).
 // A damaged one is reported (the file named), set aside, and the run starts again from scratch:
 // from scratch rather than from an older epoch, because a second state file per run would double
-// the disk every running run takes (a paper-scale state is about 1.7 GB) for a case that needs a
-// damaged disk or a person editing the file, and from scratch the result is certain to be the one
-// an uninterrupted run gives. For the same certainty a run that diverges after resuming is run
-// again from scratch before it is stored as failed: only a run that diverges from scratch is.
+// the disk every running run takes (a state is four copies of the parameters, about 1.4 GB for the
+// paper's 12-layer model) for a case that needs a damaged disk or a person editing the file, and
+// from scratch the result is certain to be the one an uninterrupted run gives. For the same
+// certainty a run that diverges after resuming is run again from scratch before it is stored as
+// failed: only a run that diverges from scratch is.
 //
 // Times: `outcome.trainingSeconds` (and tokens/s) counts the training of the epochs the result
 // comes from, each once: an epoch cut by a kill is redone and only its finished pass counts. The

@@ -47,7 +47,7 @@
 //   process = baseline (Swift runtime, Foundation, OpenBLAS and its buffers)
 //           + data (the task's rows as text, the encoded splits as [[Int32]])
 //           + max(peak, checkpoint writing: the 9P state plus 8P of Swift arrays and file bytes)
-//   request = 1.25 × process + 1 GiB, rounded up to whole GiB
+//   request = proportional margin × process + fixed margin, rounded up to whole GiB (`MemoryRequest`)
 import Foundation
 
 public struct RunMemoryEstimate: Hashable, Sendable {
@@ -484,7 +484,7 @@ public struct MemoryRequest: Codable, Hashable, Sendable {
         requestBytes = Self.request(forProcessBytes: processBytes)
     }
 
-    /// 1.25 × process + 1 GiB, rounded up to whole GiB.
+    /// `proportionalMargin` × process + `fixedMargin`, rounded up to whole GiB.
     public static func request(forProcessBytes bytes: Int) -> Int {
         let wanted = proportionalMargin * Double(bytes) + Double(fixedMargin)
         return Int((wanted / Double(gibibyte)).rounded(.up)) * gibibyte

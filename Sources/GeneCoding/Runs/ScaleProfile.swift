@@ -2,16 +2,16 @@
 //
 // smoke    seconds per run; for tests, CI and `make smoke`. Scores mean nothing at this size.
 // default  what `make` runs: every chapter on a 2-core laptop (the README gives the measured time).
-// paper    the paper's model (width 768, 12 heads, feed-forward 3072), full data, its optimiser.
+// paper    the paper's model (BERT-base width), whole splits, its optimiser.
 //
 // Why the default sizes (measured on 2 cores; see README). The costliest cells are 1-mers on the
-// 400-500 bp tasks: 500 tokens a sequence, where attention's T² dominates. So chapters 1-4 train
-// width 64, 4 heads, on samples of 1,000 training sequences, 4 epochs at batch 16 (252 optimiser
-// steps), two runs side by side with one thread each; chapter 5 (`scale`) then asks what changes with
-// more data and width on tasks with large training splits. Test sets are used whole: scoring is one
-// forward pass, and a larger test set shrinks the sampling error of every comparison. The learning rate
-// is higher than the paper's 1e-4 because the models are far smaller and see few steps; the schedule
-// has the paper's shape (10% warm-up, cosine decay).
+// 400-500 bp tasks: 500 tokens a sequence, where attention's T² dominates. So chapters 1-4 train a
+// small, shallow model on a sample of each training split for a few epochs, two runs side by side
+// with one thread each; chapter 5 (`scale`) then asks what changes with more data and width on tasks
+// with large training splits. Test sets are used whole: scoring is one forward pass, and a larger
+// test set shrinks the sampling error of every comparison. The learning rate is higher than the
+// paper's (`OptimizerSettings.paper`) because the models are far smaller and see few steps; the
+// schedule has the paper's shape (linear warm-up, cosine decay).
 
 public struct ScaleProfile: Codable, Hashable, Sendable {
     public var name: String
@@ -39,7 +39,7 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
     public var seeds: [UInt64]
     /// Seeds of chapters 4 and 5, whose grids are many times larger (their verdicts say how many).
     public var exploratorySeeds: [UInt64]
-    /// The six tasks of the paper's study, one per GUE family.
+    /// The tasks chapters 1–4 run when `--tasks` is not given (`paperTasks`, or a few of them).
     public var tasks: [String]
     /// Runs side by side, and threads each.
     public var workers: Int
@@ -77,6 +77,7 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         }
     }
 
+    /// The six tasks of the paper's study (two of them promoter tasks).
     public static let paperTasks = ["prom/prom_core_all", "prom/prom_300_tata", "tf/0", "mouse/0", "EMP/H3", "splice/reconstructed"]
 
     public static let smoke = ScaleProfile(

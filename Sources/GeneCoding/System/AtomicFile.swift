@@ -8,7 +8,7 @@
 // A process killed between the two steps leaves its temporary file behind. Its name starts with a
 // dot and ends with `.tmp-<pid>-<random>`, so it is hidden, never ends with the target's extension
 // (no `figures/*.svg` or `results/*.json` pattern picks it up) and never collides with a later
-// writer; nothing reads it, and `make clean` or a person may delete it at leisure.
+// writer; nothing reads it, and a person may delete it at leisure (`leftoverTemporaries` finds them).
 import Foundation
 #if canImport(Glibc)
 import Glibc

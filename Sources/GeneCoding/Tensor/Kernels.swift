@@ -1,5 +1,5 @@
-// Elementwise kernels over raw storage. Each is a plain loop the optimiser vectorises; the ones on
-// large tensors are split across the compute threads by rows.
+// Elementwise kernels over raw storage. Each is a plain loop the optimiser vectorises; `add` and
+// `addInPlace` on large tensors are split across the compute threads in contiguous ranges of elements.
 
 /// out = a + b
 public func add<S: Scalar>(_ a: Tensor<S>, _ b: Tensor<S>, into out: Tensor<S>) {

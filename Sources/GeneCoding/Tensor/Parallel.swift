@@ -18,7 +18,8 @@ import Dispatch
 public enum ComputeThreads {
     nonisolated(unsafe) private static var current = 1
 
-    /// Number of threads for BLAS and for our parallel loops.
+    /// Workers of our parallel loops, which also share out the blocks of a large matrix product
+    /// (OpenBLAS itself always runs one thread: see the header).
     public static var count: Int { current }
 
     public static func set(_ threads: Int) {

@@ -144,10 +144,11 @@ public func parallelGemm<S: Scalar>(transposeA: Bool, transposeB: Bool, m: Int, 
     }
 }
 
-/// How many blocks a product of m x n x k multiply-adds is cut into: one below about a million
-/// multiply-adds (where a split costs more than it saves), then a power of two up to 8 with blocks of
-/// at least 16 rows (or columns) and about half a million multiply-adds each. Two threads take half
-/// the blocks each; any other count shares them out as evenly as they go.
+/// How many blocks a product of m x n x k multiply-adds is cut into: one for a small product (below
+/// about a million multiply-adds, or too few rows or columns to make two blocks worth the split, where
+/// a split costs more than it saves), else two. Never more: every block packs its own copy of B, and
+/// when products were cut into up to eight blocks that packing took 15% of a width-128 step (engine-5).
+/// Two threads take a block each; more threads than blocks leave the extra ones idle in a product.
 func gemmBlocks(m: Int, n: Int, k: Int) -> Int {
     let work = m * n * k, extent = Swift.max(m, n)
     return work >= 1 << 20 && extent >= 2 * 16 ? 2 : 1

@@ -9,7 +9,7 @@
 // false. The vocabulary is written in id order and the merges in rank order as ["left", "right"]
 // arrays, as current `tokenizers` writes them; reading also accepts the older "left right" strings
 // of DNABERT-2's file. A vocabulary file (`write(to:)`) has no normalizer; the copy in a checkpoint
-// folder (`write(to:forModelOf:)`) adds Alphabet's normalizer and the model's truncation.
+// folder (`write(to:forModelWithMaxLength:)`) adds Alphabet's normalizer and the model's truncation.
 //
 // Alphabet's normalizer in HF terms: a Sequence of Replace normalizers, one per character class,
 // that upper-cases a c g t and turns every IUPAC ambiguity code (either case) into `N`. HF then

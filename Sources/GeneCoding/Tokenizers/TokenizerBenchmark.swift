@@ -1,7 +1,7 @@
 // How fast BPE learns and encodes, on synthetic DNA that anyone can regenerate from a seed.
 //
 // The sequences are uniform random bases with motifs dropped in: a fixed library of short motifs
-// (drawn from the same seed) makes up about a third of the bases, so that BPE finds frequent,
+// (drawn from the same seed) makes up about half of the bases, so that BPE finds frequent,
 // longer-than-chance tokens as it does in real promoters and binding sites. The comparison with
 // Hugging Face `tokenizers` is scripts/bench_tokenizers.py, which reads the sequences file written
 // here and checks that HF learns the same vocabulary.

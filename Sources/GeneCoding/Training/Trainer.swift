@@ -18,7 +18,9 @@ public struct EncodedSplit: Sendable {
     public var count: Int { sequences.count }
     public var tokenCount: Int { sequences.reduce(0) { $0 + $1.count } }
 
-    /// The first n examples (a capped split).
+    /// The first n examples: the trainer's sample for the train curves. A capped training split is in
+    /// its sampling order (Data/Subsets.swift), so these are a stratified sample of it; a split used
+    /// whole keeps the file's order.
     public func prefix(_ n: Int) -> EncodedSplit {
         EncodedSplit(sequences: Array(sequences.prefix(n)), labels: Array(labels.prefix(n)))
     }
