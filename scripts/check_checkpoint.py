@@ -5,12 +5,13 @@ outside Swift, and prints what it holds.
     python3 scripts/check_checkpoint.py CHECKPOINT_DIR
     python3 scripts/check_checkpoint.py MODEL.safetensors [CONFIG.json]
 
-A checkpoint folder holds model.safetensors (the weights) and config.json (the model's shape).
+A checkpoint folder holds model.safetensors (the weights) and config.json (the model's shape and
+conventions), and tokenizer.json where Hugging Face `tokenizers` can read the model's input.
 Prints the configuration, the metadata, each tensor's name, dtype and shape, and the parameter
 count; exits with status 1 if a file is missing or unreadable, or a tensor holds NaN or infinity.
 
-Needs numpy and safetensors (pip install numpy safetensors). Building the PyTorch model from
-config.json and loading the weights into it is left for when the model exists.
+Needs numpy and safetensors (pip install numpy safetensors). Building the PyTorch model from the
+folder and running it is scripts/genecoding_torch.py's work.
 """
 import json
 import os

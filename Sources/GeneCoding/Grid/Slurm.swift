@@ -44,13 +44,9 @@ public struct SlurmOptions: Codable, Hashable, Sendable {
         self.extra = extra
     }
 
-    /// The options a chapter submits with (GENECODING_BACKEND=slurm). sbatch's own input variables
-    /// (SBATCH_PARTITION, SBATCH_ACCOUNT, SBATCH_QOS, ...) work as well, and override these.
-    public static let environmentVariables = [
-        "GENECODING_SLURM_PARTITION", "GENECODING_SLURM_ACCOUNT", "GENECODING_SLURM_TIME", "GENECODING_SLURM_CPUS",
-        "GENECODING_SLURM_MEM", "GENECODING_SLURM_NODE_MEMORY", "GENECODING_SLURM_MAX_RUNNING", "GENECODING_SLURM_OPTIONS",
-    ]
-
+    /// The options a chapter submits with (GENECODING_BACKEND=slurm), from the GENECODING_SLURM_*
+    /// variables. sbatch's own input variables (SBATCH_PARTITION, SBATCH_ACCOUNT, SBATCH_QOS, ...) work
+    /// as well, and override these.
     public static func fromEnvironment(_ environment: [String: String]) throws -> SlurmOptions {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         func number(_ name: String) throws -> Int? {

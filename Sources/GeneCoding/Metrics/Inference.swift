@@ -136,7 +136,7 @@ public struct DifferenceEstimate: Codable, Sendable, Hashable {
     public var standardError: Double
     /// Satterthwaite's; +∞ when the seeds' part is zero or unknown (the normal is then used).
     public var degreesOfFreedom: Double
-    /// The interval at confidence `Inference.level`.
+    /// The interval at confidence 1 − `Inference.significance`.
     public var lower: Double
     public var upper: Double
     /// Two-sided.
@@ -196,10 +196,9 @@ public struct MeanEstimate: Codable, Sendable, Hashable {
 }
 
 public enum Inference {
-    /// Confidence of the intervals.
-    public static let level = 0.95
-    /// The threshold p must fall below, per test and family-wise. Written out rather than computed
-    /// as 1 − level, which is 0.05000000000000004 in binary and would make p = 0.05 clear.
+    /// The threshold p must fall below, per test and family-wise; the intervals are at 1 − this
+    /// confidence. Written out rather than computed as 1 − 0.95, which is 0.05000000000000004 in
+    /// binary and would make p = 0.05 clear.
     public static let significance = 0.05
     /// The power at which the detectable difference is stated.
     public static let power = 0.80

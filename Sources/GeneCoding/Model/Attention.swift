@@ -53,7 +53,6 @@ struct QueryRows {
 
     /// Row b*T + positions[b] of the full layout.
     func fullRow(_ b: Int) -> Int { b * length + positions[b] }
-    var fullRows: [Int] { positions.indices.map(fullRow) }
 
     /// The selected rows of x [B*T, C]: [B, C].
     func gather<S: Scalar>(_ x: Tensor<S>) -> Tensor<S> {

@@ -225,11 +225,6 @@ public final class Notebook {
         return results
     }
 
-    /// How many of `runs` the result store already holds (for the prose: "N of them were already stored").
-    public func storedCount(_ runs: [Run]) -> Int {
-        orStop { try runs.filter { executor.store.record(try executor.key($0)) != nil }.count }
-    }
-
     /// A BPE vocabulary learned from `sequences` (cached in the store under `cacheName`, which must
     /// name everything it depends on).
     public func learnedBPE(_ cacheName: String, size: Int, name: String, from: String, sequences: () -> [String]) -> BPETokenizer {

@@ -85,12 +85,6 @@ public final class Tensor<S: Scalar> {
     /// Rows x columns when the tensor is read as a matrix whose rows are all but the last axis.
     public var rows: Int { shape.count <= 1 ? 1 : count / shape[shape.count - 1] }
     public var columns: Int { shape.last ?? 1 }
-
-    public func converted<T: Scalar>(to: T.Type) -> Tensor<T> {
-        let t = Tensor<T>(shape: shape)
-        for i in 0..<count { t.pointer[i] = T(pointer[i]) }
-        return t
-    }
 }
 
 /// C[m, n] (+)= op(A) op(B) for whole tensors read as matrices.

@@ -38,16 +38,4 @@ public enum Alphabet {
         }
         return out
     }
-
-    /// Index 0...3 of a base byte, nil for `N`.
-    @inline(__always)
-    public static func baseIndex(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "A"): return 0
-        case UInt8(ascii: "C"): return 1
-        case UInt8(ascii: "G"): return 2
-        case UInt8(ascii: "T"): return 3
-        default: return nil
-        }
-    }
 }

@@ -45,7 +45,7 @@ public struct VocabularyError: Error, CustomStringConvertible, Sendable {
 }
 
 public struct BPETokenizer: Tokenizer {
-    public private(set) var name: String
+    public let name: String
     /// Text of every id; the first five are the special tokens.
     public let tokens: [String]
     /// Merges in rank order, rank 0 first.
@@ -122,13 +122,6 @@ public struct BPETokenizer: Tokenizer {
         self.mergeTable = table
         self.mergedIdOfRank = mergedIdOfRank
         self.idOfByte = idOfByte
-    }
-
-    /// The same vocabulary under another name.
-    public func renamed(_ name: String) -> BPETokenizer {
-        var copy = self
-        copy.name = name
-        return copy
     }
 
     public var vocabularySize: Int { tokens.count }
