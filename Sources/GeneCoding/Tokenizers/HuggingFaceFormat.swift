@@ -114,33 +114,19 @@ extension BPETokenizer {
     }
 
     private func huggingFaceJSON(normalizer: String, truncation: String) -> String {
-        var json = "{\n"
-        json += "  \"version\": \"1.0\",\n"
-        json += "  \"truncation\": \(truncation),\n"
-        json += "  \"padding\": null,\n"
-        json += "  \"added_tokens\": \(HuggingFaceJSON.addedTokens),\n"
-        json += "  \"normalizer\": \(normalizer),\n"
-        json += "  \"pre_tokenizer\": {\"type\": \"Whitespace\"},\n"
-        json += "  \"post_processor\": \(HuggingFaceJSON.postProcessor),\n"
-        json += "  \"decoder\": null,\n"
-        json += "  \"model\": {\n"
-        json += "    \"type\": \"BPE\",\n"
-        json += "    \"dropout\": null,\n"
-        json += "    \"unk_token\": \(JSONText.string(SpecialToken.unknown.text)),\n"
-        json += "    \"continuing_subword_prefix\": null,\n"
-        json += "    \"end_of_word_suffix\": null,\n"
-        json += "    \"fuse_unk\": false,\n"
-        json += "    \"byte_fallback\": false,\n"
-        json += "    \"ignore_merges\": false,\n"
-        json += "    \"vocab\": {\n"
-        json += tokens.enumerated().map { "      \(JSONText.string($1)): \($0)" }.joined(separator: ",\n")
-        json += "\n    },\n"
-        json += "    \"merges\": [\n"
-        json += merges.map { "      [\(JSONText.string($0.left)), \(JSONText.string($0.right))]" }.joined(separator: ",\n")
-        json += "\n    ]\n"
-        json += "  }\n"
-        json += "}\n"
-        return json
+        var model = "    \"type\": \"BPE\",\n"
+        model += "    \"dropout\": null,\n"
+        model += "    \"unk_token\": \(JSONText.string(SpecialToken.unknown.text)),\n"
+        model += "    \"continuing_subword_prefix\": null,\n"
+        model += "    \"end_of_word_suffix\": null,\n"
+        model += "    \"fuse_unk\": false,\n"
+        model += "    \"byte_fallback\": false,\n"
+        model += "    \"ignore_merges\": false,\n"
+        model += HuggingFaceJSON.vocabulary(tokens)
+        model += "    \"merges\": [\n"
+        model += merges.map { "      [\(JSONText.string($0.left)), \(JSONText.string($0.right))]" }.joined(separator: ",\n")
+        model += "\n    ]\n"
+        return HuggingFaceJSON.document(truncation: truncation, normalizer: normalizer, preTokenizer: "{\"type\": \"Whitespace\"}", model: model)
     }
 }
 
@@ -394,25 +380,36 @@ enum HuggingFaceJSON {
 
     /// A WordLevel file cutting pieces of `pieceLength` (see the header).
     static func wordLevel(tokens: [String], pieceLength: Int, maxLength: Int?) -> String {
+        let split = "{\"type\": \"Split\", \"pattern\": {\"Regex\": \(JSONText.string(".{1,\(pieceLength)}"))}, "
+            + "\"behavior\": \"Isolated\", \"invert\": false}"
+        let model = "    \"type\": \"WordLevel\",\n" + vocabulary(tokens)
+            + "    \"unk_token\": \(JSONText.string(SpecialToken.unknown.text))\n"
+        return document(truncation: maxLength.map(truncation) ?? "null", normalizer: alphabetNormalizer, preTokenizer: split, model: model)
+    }
+
+    /// A whole tokenizer.json: what every file written here shares (the added tokens, the
+    /// post-processor, no padding or decoder) around the given parts; `model` is the inside of the
+    /// model object, its lines indented and ending in a line break.
+    static func document(truncation: String, normalizer: String, preTokenizer: String, model: String) -> String {
         var json = "{\n"
         json += "  \"version\": \"1.0\",\n"
-        json += "  \"truncation\": \(maxLength.map(truncation) ?? "null"),\n"
+        json += "  \"truncation\": \(truncation),\n"
         json += "  \"padding\": null,\n"
         json += "  \"added_tokens\": \(addedTokens),\n"
-        json += "  \"normalizer\": \(alphabetNormalizer),\n"
-        json += "  \"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \(JSONText.string(".{1,\(pieceLength)}"))}, "
-            + "\"behavior\": \"Isolated\", \"invert\": false},\n"
+        json += "  \"normalizer\": \(normalizer),\n"
+        json += "  \"pre_tokenizer\": \(preTokenizer),\n"
         json += "  \"post_processor\": \(postProcessor),\n"
         json += "  \"decoder\": null,\n"
         json += "  \"model\": {\n"
-        json += "    \"type\": \"WordLevel\",\n"
-        json += "    \"vocab\": {\n"
-        json += tokens.enumerated().map { "      \(JSONText.string($1)): \($0)" }.joined(separator: ",\n")
-        json += "\n    },\n"
-        json += "    \"unk_token\": \(JSONText.string(SpecialToken.unknown.text))\n"
+        json += model
         json += "  }\n"
         json += "}\n"
         return json
+    }
+
+    /// The model's "vocab" object, texts in id order, as a line of the model object (with its comma).
+    static func vocabulary(_ tokens: [String]) -> String {
+        "    \"vocab\": {\n" + tokens.enumerated().map { "      \(JSONText.string($1)): \($0)" }.joined(separator: ",\n") + "\n    },\n"
     }
 
     /// A JSON file's top-level object; errors name the file.

@@ -10,20 +10,7 @@ func fabricatedRecord(_ run: Run, key: String, status: RunRecord.Status = .done)
               wallSeconds: 1, finished: Date(timeIntervalSince1970: 1_800_000_000))
 }
 
-final class GridManifestTests: XCTestCase {
-    var root: URL!
-    var executor: RunExecutor!
-
-    override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-grid-\(UUID().uuidString)")
-        try SyntheticGUE.make(in: root.appendingPathComponent("gue"))
-        executor = RunExecutor(gue: GUE(root: root.appendingPathComponent("gue")), store: ResultStore(root: root.appendingPathComponent("results")))
-        executor.log = { _ in }
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
+final class GridManifestTests: StoreTestCase {
 
     func run(seed: UInt64) -> Run {
         Run(task: "synthetic/motif", tokenizer: .kmer(k: 3, overlapping: false), profile: .smoke, seed: seed)

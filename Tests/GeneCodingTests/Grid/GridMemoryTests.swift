@@ -3,33 +3,12 @@
 import XCTest
 @testable import GeneCoding
 
-final class GridMemoryTests: XCTestCase {
-    var root: URL!
-    var files: GridFiles!
-    let gib = MemoryRequest.gibibyte
-
-    override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-memory-\(UUID().uuidString)")
-        files = GridFiles(manifest: root.appendingPathComponent("grids/grid.json").path)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
+final class GridMemoryTests: GridTestCase {
 
     /// A manifest whose runs need `process` GiB each at their peak (their requests: 1.25 x that + 1 GiB,
     /// whole GiB) and take `hours` each, on 2 threads.
     func manifest(process: [Double], hours: [Double]) throws -> GridManifest {
-        let entries = zip(process, hours).enumerated().map { i, cost -> GridManifest.Entry in
-            let run = Run(task: "tf/\(i)", tokenizer: .kmer(k: 1, overlapping: false), profile: .paper, seed: 1)
-            let memory = MemoryRequest(tensorBytes: Int(cost.0 * Double(gib)) / 2, peakPhase: "evaluation", processBytes: Int(cost.0 * Double(gib)))
-            return GridManifest.Entry(key: String(repeating: String(i, radix: 16), count: 64), label: run.label, run: run, profile: "paper",
-                                      gue: root.appendingPathComponent("gue").path, results: root.appendingPathComponent("results").path,
-                                      estimatedSeconds: cost.1 * 3600, memory: memory)
-        }
-        let grid = GridManifest(source: "grid", renderCommand: [], threadsPerRun: 2, runs: entries, created: Date(timeIntervalSince1970: 1_800_000_000))
-        try grid.write(to: files.manifest)
-        return grid
+        try manifest(requests: process.map { request(process: $0, phase: "evaluation") }, hours: hours)
     }
 
     final class FakeSlurm: @unchecked Sendable {

@@ -7,20 +7,6 @@ import XCTest
 
 final class CheckpointIntegrityTests: StoreTestCase {
 
-    func smallRun(tokenizer: TokenizerSpec = .kmer(k: 3, overlapping: false)) -> Run {
-        var run = Run(task: "synthetic/motif", tokenizer: tokenizer, positionEncoding: .rope, profile: .smoke, seed: 1)
-        run.width = 32
-        run.heads = 2
-        run.feedForwardWidth = 64
-        run.layers = 1
-        run.epochs = 4
-        run.trainLimit = nil
-        run.devLimit = nil
-        run.testLimit = nil
-        run.optimizer.learningRate = 3e-3
-        return run
-    }
-
     /// The record of `run` trained without interruption in a store of its own.
     func uninterrupted(_ run: Run) throws -> (record: RunRecord, model: Data) {
         let other = RunExecutor(gue: executor.gue, store: ResultStore(root: root.appendingPathComponent("results-straight")))
@@ -256,10 +242,7 @@ final class CheckpointIntegrityTests: StoreTestCase {
     // MARK: failed runs
 
     func testAFailedRunSaysWhyIsCountedAndCanBeRetried() throws {
-        var diverging = smallRun()
-        diverging.optimizer.learningRate = 1e30
-        diverging.optimizer.gradientClip = nil
-        diverging.optimizer.warmupFraction = 0
+        let diverging = divergingRun()
         let failed = try executor.execute(diverging)
         XCTAssertEqual(failed.status, .failed)
         XCTAssertTrue(failed.failure?.contains("training diverged") ?? false, failed.failure ?? "no reason")

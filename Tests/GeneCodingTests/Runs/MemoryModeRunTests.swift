@@ -87,38 +87,21 @@ final class MemoryModeRunTests: StoreTestCase {
 }
 
 /// `grid submit --memory` and `grid plan --memory` with per-mode requests in the manifest.
-final class GridMemoryModeTests: XCTestCase {
-    var root: URL!
-    var files: GridFiles!
-    let gib = MemoryRequest.gibibyte
+final class GridMemoryModeTests: GridTestCase {
 
-    override func setUpWithError() throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-modes-\(UUID().uuidString)")
-        files = GridFiles(manifest: root.appendingPathComponent("grids/grid.json").path)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: root)
-    }
-
-    /// Runs whose process needs `keep`, `attention` and `layers` GiB in the three modes.
+    /// Runs whose process needs `keep`, `attention` and `layers` GiB in the three modes, an hour each.
     func manifest(_ processes: [(keep: Double, attention: Double, layers: Double)]) throws -> GridManifest {
-        let entries = processes.enumerated().map { i, p -> GridManifest.Entry in
-            let run = Run(task: "tf/\(i)", tokenizer: .kmer(k: 1, overlapping: false), profile: .paper, seed: 1)
-            let modes = zip(MemoryMode.fastestFirst, [p.keep, p.attention, p.layers]).map { mode, gib -> MemoryRequest in
-                var request = MemoryRequest(tensorBytes: Int(gib * Double(self.gib)) / 2, peakPhase: "training step", processBytes: Int(gib * Double(self.gib)))
-                request.memoryMode = mode
-                return request
+        let requests = processes.map { p -> MemoryRequest in
+            let modes = zip(MemoryMode.fastestFirst, [p.keep, p.attention, p.layers]).map { mode, process -> MemoryRequest in
+                var inMode = request(process: process, phase: "training step")
+                inMode.memoryMode = mode
+                return inMode
             }
             var memory = modes[0]
             memory.modes = modes
-            return GridManifest.Entry(key: String(repeating: String(i, radix: 16), count: 64), label: run.label, run: run, profile: "paper",
-                                      gue: root.appendingPathComponent("gue").path, results: root.appendingPathComponent("results").path,
-                                      estimatedSeconds: 3600, memory: memory)
+            return memory
         }
-        let grid = GridManifest(source: "grid", renderCommand: [], threadsPerRun: 2, runs: entries, created: Date(timeIntervalSince1970: 1_800_000_000))
-        try grid.write(to: files.manifest)
-        return grid
+        return try manifest(requests: requests, hours: processes.map { _ in 1 })
     }
 
     /// On 16 GiB nodes, with --memory auto: a run that fits keeping everything keeps everything, one that

@@ -6,18 +6,9 @@ import XCTest
 
 final class PredictionTests: StoreTestCase {
 
+    /// `smallRun` trained for six epochs, as these tests have trained it from the start.
     func tinyRun(tokenizer: TokenizerSpec = .kmer(k: 3, overlapping: false), position: PositionEncoding = .rope) -> Run {
-        var run = Run(task: "synthetic/motif", tokenizer: tokenizer, positionEncoding: position, profile: .smoke, seed: 1)
-        run.width = 32
-        run.heads = 2
-        run.feedForwardWidth = 64
-        run.layers = 1
-        run.epochs = 6
-        run.trainLimit = nil
-        run.devLimit = nil
-        run.testLimit = nil
-        run.optimizer.learningRate = 3e-3
-        return run
+        smallRun(tokenizer: tokenizer, position: position, epochs: 6)
     }
 
     /// The checkpoint folder of `run`, trained now.

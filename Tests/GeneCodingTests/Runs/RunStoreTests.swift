@@ -51,23 +51,30 @@ class StoreTestCase: XCTestCase {
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(at: root)
     }
-}
 
-final class RunStoreTests: StoreTestCase {
-
-    func smallRun(seed: UInt64 = 1, tokenizer: TokenizerSpec = .kmer(k: 3, overlapping: false)) -> Run {
-        var run = Run(task: "synthetic/motif", tokenizer: tokenizer, positionEncoding: .rope, profile: .smoke, seed: seed)
-        run.width = 32
-        run.heads = 2
-        run.feedForwardWidth = 64
-        run.layers = 1
-        run.epochs = 4
-        run.trainLimit = nil
-        run.devLimit = nil
-        run.testLimit = nil
+    /// The run the store's tests train: the smoke profile's, one narrow layer on the whole splits of
+    /// the synthetic motif task, at a learning rate that finds the motif in a few epochs (seconds).
+    func smallRun(seed: UInt64 = 1, tokenizer: TokenizerSpec = .kmer(k: 3, overlapping: false),
+                  position: PositionEncoding = .rope, epochs: Int = 4) -> Run {
+        var run = Run(task: "synthetic/motif", tokenizer: tokenizer, positionEncoding: position, profile: .smoke, seed: seed)
+        (run.width, run.heads, run.feedForwardWidth, run.layers, run.epochs) = (32, 2, 64, 1, epochs)
+        (run.trainLimit, run.devLimit, run.testLimit) = (nil, nil, nil)
         run.optimizer.learningRate = 3e-3
         return run
     }
+
+    /// `smallRun` at a learning rate no model survives, unclipped and without warm-up: its loss is not
+    /// finite within the first steps, so the run is recorded as failed.
+    func divergingRun(seed: UInt64 = 1) -> Run {
+        var run = smallRun(seed: seed)
+        run.optimizer.learningRate = 1e30
+        run.optimizer.gradientClip = nil
+        run.optimizer.warmupFraction = 0
+        return run
+    }
+}
+
+final class RunStoreTests: StoreTestCase {
 
     func testKeyChangesWithEveryInputAndOnlyThen() throws {
         let base = smallRun()
@@ -153,10 +160,7 @@ final class RunStoreTests: StoreTestCase {
     }
 
     func testADivergingRunIsRecordedAsFailed() throws {
-        var run = smallRun()
-        run.optimizer.learningRate = 1e30
-        run.optimizer.gradientClip = nil
-        run.optimizer.warmupFraction = 0
+        let run = divergingRun()
         let record = try executor.execute(run)
         XCTAssertEqual(record.status, .failed)
         XCTAssertTrue(record.failure?.contains("diverged") ?? false, record.failure ?? "no message")
@@ -202,10 +206,7 @@ final class RunStoreTests: StoreTestCase {
     }
 
     func testManyRunsGoOnPastAFailure() throws {
-        var bad = smallRun(seed: 9)
-        bad.optimizer.learningRate = 1e30
-        bad.optimizer.gradientClip = nil
-        bad.optimizer.warmupFraction = 0
+        let bad = divergingRun(seed: 9)
         let records = try executor.executeAll([smallRun(seed: 1), bad, smallRun(seed: 2)], workers: 2, threadsPerRun: 1)
         XCTAssertEqual(records.map(\.status), [.done, .failed, .done])
     }

@@ -6,7 +6,8 @@ import XCTest
 
 final class RunValidationTests: StoreTestCase {
 
-    func smallRun() -> Run {
+    /// A run every check below starts from: valid, so that each change alone is what is refused.
+    func validRun() -> Run {
         var run = Run(task: "synthetic/motif", tokenizer: .kmer(k: 3, overlapping: false), positionEncoding: .rope, profile: .smoke, seed: 1)
         run.width = 32
         run.heads = 2
@@ -18,7 +19,7 @@ final class RunValidationTests: StoreTestCase {
     /// `change` applied to a valid run must be refused with a message holding each of `expected`.
     func assertRefused(_ name: String, _ change: (inout Run) -> Void, saying expected: [String],
                        memoryLimit: Double = ModelConfiguration.memoryLimit, file: StaticString = #filePath, line: UInt = #line) {
-        var run = smallRun()
+        var run = validRun()
         change(&run)
         XCTAssertThrowsError(try run.validated(memoryLimit: memoryLimit), name, file: file, line: line) { error in
             guard let error = error as? ConfigurationError else { return XCTFail("\(name): \(error) is not a ConfigurationError", file: file, line: line) }
@@ -29,7 +30,7 @@ final class RunValidationTests: StoreTestCase {
     }
 
     func testAValidRunPassesUnchanged() throws {
-        XCTAssertEqual(try smallRun().validated(), smallRun())
+        XCTAssertEqual(try validRun().validated(), validRun())
         for profile in ScaleProfile.all {
             XCTAssertNoThrow(try profile.validate(), profile.name)
             for task in profile.tasks {
@@ -51,7 +52,7 @@ final class RunValidationTests: StoreTestCase {
         assertRefused("--epochs huge", { $0.epochs = .max }, saying: ["epochs is \(Int.max)"])
         // The message the issue found false ("width 0 is not a multiple of heads 2") says what is wrong.
         assertRefused("--width 0", { $0.width = 0 }, saying: ["width is 0: give a whole number of at least 1"])
-        var zeroWidth = smallRun()
+        var zeroWidth = validRun()
         zeroWidth.width = 0
         XCTAssertFalse(zeroWidth.problemsText.isEmpty)
         XCTAssertFalse(zeroWidth.problemsText.contains("multiple"), zeroWidth.problemsText)
@@ -71,7 +72,7 @@ final class RunValidationTests: StoreTestCase {
     }
 
     func testEveryProblemIsNamedInOneMessage() {
-        var run = smallRun()
+        var run = validRun()
         run.epochs = 0
         run.optimizer.learningRate = .nan
         run.feedForwardWidth = -4
@@ -93,7 +94,7 @@ final class RunValidationTests: StoreTestCase {
                       memoryLimit: machine)
         assertRefused("--batch huge", { $0.batchSize = 1 << 50 }, saying: ["batch \(1 << 50)", "would need"], memoryLimit: machine)
         // The same run passes when the machine is big enough: the limit is memory, not taste.
-        var run = smallRun()
+        var run = validRun()
         run.layers = 1000
         XCTAssertThrowsError(try run.validated(memoryLimit: 1e6))
         XCTAssertNoThrow(try run.validated(memoryLimit: 1e12))
@@ -122,14 +123,14 @@ final class RunValidationTests: StoreTestCase {
         XCTAssertThrowsError(try RunExecutor.validate(workers: 0, threads: 1)) { XCTAssertTrue("\($0)".contains("workers is 0"), "\($0)") }
         XCTAssertThrowsError(try RunExecutor.validate(threads: 100_000))
         XCTAssertNoThrow(try RunExecutor.validate(workers: 2, threads: 1))
-        XCTAssertThrowsError(try executor.execute(smallRun(), threads: -4))
-        XCTAssertNil(executor.store.record(try executor.key(smallRun())), "nothing is stored for a refused thread count")
+        XCTAssertThrowsError(try executor.execute(validRun(), threads: -4))
+        XCTAssertNil(executor.store.record(try executor.key(validRun())), "nothing is stored for a refused thread count")
     }
 
     /// An invalid run is refused by `execute` before anything is read, trained or stored.
     func testExecuteStoresNothingForAnInvalidRun() throws {
         for change in [{ (r: inout Run) in r.epochs = 0 }, { $0.epochs = -1 }, { $0.optimizer.learningRate = -0.001 }, { $0.optimizer.learningRate = .nan }] {
-            var run = smallRun()
+            var run = validRun()
             change(&run)
             XCTAssertThrowsError(try executor.execute(run))
             XCTAssertThrowsError(try executor.key(run), "an invalid run has no key")
@@ -142,7 +143,7 @@ final class RunValidationTests: StoreTestCase {
     /// The key of a run with a non-finite number no longer traps (it was a `try!`); the run is refused
     /// before any key is needed, but the function itself must not crash.
     func testTheKeyOfANonFiniteRunDoesNotTrap() {
-        var run = smallRun()
+        var run = validRun()
         run.optimizer.learningRate = .nan
         let key = run.key(dataHashes: [:])
         XCTAssertEqual(key.count, 64)
@@ -151,9 +152,9 @@ final class RunValidationTests: StoreTestCase {
     }
 
     func testTaskSpellingsShareOneKeyAndEscapesAreRefused() throws {
-        let key = try executor.key(smallRun())
+        let key = try executor.key(validRun())
         for spelling in ["synthetic/motif/", "synthetic//motif", "./synthetic/motif", "/synthetic/motif", "synthetic/./motif"] {
-            var run = smallRun()
+            var run = validRun()
             run.task = spelling
             XCTAssertEqual(try executor.key(run), key, "'\(spelling)' must key as synthetic/motif")
             XCTAssertEqual(try run.validated().task, "synthetic/motif")
@@ -165,12 +166,12 @@ final class RunValidationTests: StoreTestCase {
         }
         XCTAssertEqual(try Run.normalizedTaskName("synthetic:long-range//far-pair/"), "synthetic:long-range/far-pair")
         // A run under another spelling executes once and is then found under every spelling.
-        var spelled = smallRun()
+        var spelled = validRun()
         spelled.task = "./synthetic//motif/"
         let record = try executor.execute(spelled)
         XCTAssertEqual(record.key, key)
         XCTAssertEqual(executor.store.record(key)?.run.task, "synthetic/motif", "the store keeps the normal form")
-        XCTAssertEqual(try executor.execute(smallRun()).finished, record.finished, "found, not trained again")
+        XCTAssertEqual(try executor.execute(validRun()).finished, record.finished, "found, not trained again")
     }
 
     func testAProfileIsCheckedWithTheChaptersOptions() {
@@ -192,20 +193,20 @@ final class RunValidationTests: StoreTestCase {
 
     /// One bad run among good ones refuses the whole batch before any is trained, naming it.
     func testExecuteAllRefusesInvalidRunsBeforeTrainingAny() throws {
-        var bad = smallRun()
+        var bad = validRun()
         bad.seed = 2
         bad.feedForwardWidth = 0
-        XCTAssertThrowsError(try executor.executeAll([smallRun(), bad], workers: 1, threadsPerRun: 1)) { error in
+        XCTAssertThrowsError(try executor.executeAll([validRun(), bad], workers: 1, threadsPerRun: 1)) { error in
             XCTAssertTrue("\(error)".contains("run 2 of 2") && "\(error)".contains("feed-forward width is 0"), "\(error)")
         }
-        XCTAssertNil(executor.store.record(try executor.key(smallRun())), "nothing trained")
-        XCTAssertThrowsError(try executor.executeAll([smallRun()], workers: 0, threadsPerRun: 1))
+        XCTAssertNil(executor.store.record(try executor.key(validRun())), "nothing trained")
+        XCTAssertThrowsError(try executor.executeAll([validRun()], workers: 0, threadsPerRun: 1))
     }
 
     /// A manifest holding one bad run is refused on load, naming it, so `grid local` and array tasks
     /// never start on it (the issue: one such run crashed `grid local` for every run after it).
     func testAManifestWithAnInvalidRunIsRefusedOnLoad() throws {
-        let good = try GridManifest.pending([smallRun()], executor: executor, source: "test", renderCommand: [], threadsPerRun: 1)
+        let good = try GridManifest.pending([validRun()], executor: executor, source: "test", renderCommand: [], threadsPerRun: 1)
         let path = root.appendingPathComponent("grid.json").path
         try good.write(to: path)
         XCTAssertNoThrow(try GridManifest(contentsOf: path))
@@ -226,13 +227,13 @@ final class RunValidationTests: StoreTestCase {
             }
         }
         // Making a manifest of an invalid run is refused as well.
-        var bad = smallRun()
+        var bad = validRun()
         bad.epochs = 0
         XCTAssertThrowsError(try GridManifest.pending([bad], executor: executor, source: "test", renderCommand: [], threadsPerRun: 1))
     }
 
     func testAMissingOrFolderTokenizerFileIsNamed() throws {
-        var run = smallRun()
+        var run = validRun()
         run.tokenizer = .file(path: root.appendingPathComponent("missing.json").path)
         XCTAssertThrowsError(try executor.key(run)) { error in
             XCTAssertTrue("\(error)".hasPrefix(self.root.appendingPathComponent("missing.json").path + ": no such tokenizer file"), "\(error)")
