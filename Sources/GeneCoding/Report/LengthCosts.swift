@@ -82,8 +82,9 @@ struct LengthCostInputs: Codable {
 }
 
 extension Notebook {
-    /// The profile's model (a vocabulary of `vocabularySize` entries, two classes) measured at each
-    /// length with each encoding, one thread, best of `repeats`; from the store when it is there.
+    /// The profile's model (`vocabularySize` ordinary tokens beside the special ones, two classes)
+    /// measured at each length with each encoding, one thread, best of `repeats`; from the store when
+    /// it is there.
     public func lengthCosts(encodings: [PositionEncoding], lengths: [(bases: Int, tokens: Int)], vocabularySize: Int,
                             repeats: Int, reference: PositionEncoding = .rope) -> LengthCosts {
         let curves = encodings.map { encoding -> (encoding: PositionEncoding, points: [LengthCostPoint]) in
