@@ -3,8 +3,8 @@
 // when Python has them. Results go to bench/results.json and bench/RESULTS.md.
 //
 // Training speed is measured in rounds, ours then PyTorch's, and each figure is the median over the
-// rounds: on this shared machine single measurements of PyTorch at width 128 ranged from 13,900 to
-// 19,600 tokens/s and ours from 22,400 to 30,800, enough to move a ratio by 0.3.
+// rounds: on this shared machine single measurements move from round to round (bench/RESULTS.md gives
+// each figure's range), and in one run the per-round ratio of the same workload has spread over 0.4.
 import Foundation
 
 public struct BenchmarkReport: Codable, Sendable {
