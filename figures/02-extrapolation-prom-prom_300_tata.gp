@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
-# command: .build/release/Chapter02PositionEncodings --profile default
-# profile: default    seeds: 1, 2, 3    engine: engine-4
-# inputs:  sha256 5daee8390ff7807aec821173edb77912420724199629a181a7bcd6b6c1588ed2
+# command: .build/release/Chapter02PositionEncodings --profile default --results ./results --reports ./reports --figures ./figures
+# profile: default    seeds: 1, 2, 3, 4, 5    engine: engine-5
+# inputs:  sha256 529ba9398d426754ea8276241d687b64b6a0b9e4890d917e50ea0762a0dafcdf
 #
 # Draws 02-extrapolation-prom-prom_300_tata.svg and 02-extrapolation-prom-prom_300_tata.png from 02-extrapolation-prom-prom_300_tata.tsv, all three next to this script.
 # Run it from the repository root with

@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
-# command: .build/release/Chapter02PositionEncodings --profile default
-# profile: default    seeds: 1, 2, 3    engine: engine-4
-# inputs:  sha256 5daee8390ff7807aec821173edb77912420724199629a181a7bcd6b6c1588ed2
+# command: .build/release/Chapter02PositionEncodings --profile default --results ./results --reports ./reports --figures ./figures
+# profile: default    seeds: 1, 2, 3, 4, 5    engine: engine-5
+# inputs:  sha256 529ba9398d426754ea8276241d687b64b6a0b9e4890d917e50ea0762a0dafcdf
 #
 # Draws 02-mcc-by-encoding.svg and 02-mcc-by-encoding.png from 02-mcc-by-encoding.tsv, all three next to this script.
 # Run it from the repository root with
@@ -54,7 +54,7 @@ set style fill solid 0.9 border rgb "#404040"
 set errorbars linecolor rgb "#202020"
 set xtics scale 0
 set xtics rotate by -30 left
-set yrange [-0.04:0.51]
+set yrange [0:0.55]
 set xzeroaxis linetype -1 linewidth 1
 plot '02-mcc-by-encoding.tsv' using 2:3:xtic(1) title 'sinusoidal' linetype 1, \
      '' using 4:5 title 'ALiBi' linetype 2, \

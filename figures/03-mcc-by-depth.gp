@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
-# command: .build/release/Chapter03Depth --profile default
-# profile: default    seeds: 1, 2, 3    engine: engine-4
-# inputs:  sha256 94c1fb5026a8e97013e979b509d93a991d69d232953f37b665cbbcea6e9c12d1
+# command: .build/release/Chapter03Depth --profile default --results ./results --reports ./reports --figures ./figures
+# profile: default    seeds: 1, 2, 3, 4, 5    engine: engine-5
+# inputs:  sha256 efd811d50c42c788d4b2b44d6c0073681396ecc6de4b154d8d1f50919e18e9b5
 #
 # Draws 03-mcc-by-depth.svg and 03-mcc-by-depth.png from 03-mcc-by-depth.tsv, all three next to this script.
 # Run it from the repository root with

@@ -1,8 +1,8 @@
 # Generated file: do not edit it by hand; run the command below to remake it.
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
-# command: .build/release/Chapter04OpenQuestions --profile default
-# profile: default    seeds: 1, 2, 3    engine: engine-4
-# inputs:  sha256 a7a19b1bfb4240f3ca3a5fcdcbf7f4e8e02c8aa4ee169246a1259b9b4dfa0a42
+# command: .build/release/Chapter04OpenQuestions --profile default --results ./results --reports ./reports --figures ./figures
+# profile: default    seeds: 1, 2, 3    engine: engine-5
+# inputs:  sha256 5b7d9b759378f2e3fdc181bafd85115d939264c6ef84d20f350586381d8fd543
 #
 # Draws 04-time-by-length.svg and 04-time-by-length.png from 04-time-by-length.tsv, all three next to this script.
 # Run it from the repository root with
