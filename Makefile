@@ -90,6 +90,10 @@ slurm-check: build check-data ## chapter 1's smoke grid through a private one-no
 interop-check: build ## tiny models of every encoding through genecoding predict, PyTorch (scripts/genecoding_torch.py), HF tokenizers and transformers; makes build/interop-venv once
 	BIN=$(BIN)/genecoding GUE_DIR=$(GUE_DIR) bash scripts/interop-check.sh
 
+.PHONY: paper-plan
+paper-plan: build check-data ## the README's paper-scale plan: every chapter's grid at PROFILE=paper planned by genecoding grid plan (nothing trained)
+	GUE_DIR=$(GUE_DIR) bash scripts/readme_paper_plan.sh
+
 .PHONY: kill-check
 kill-check: build ## kill a small run with SIGKILL at random instants and while it finishes; its result must equal an uninterrupted run's
 	BIN=$(BIN) bash scripts/kill-check.sh

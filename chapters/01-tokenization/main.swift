@@ -61,7 +61,7 @@ let mcc = book.cells(records, rows: book.tasks, columns: tokenizers, name: name)
 
 // MARK: 4. Table: test MCC
 
-book.step("Test MCC by task and tokenizer", "Mean ± standard deviation over seeds; the best mean of each row in bold.")
+book.step("Test MCC by task and tokenizer", "Mean ± standard deviation over \(Format.plural(book.seeds.count, "seed")) (n = \(book.seeds.count) a cell; a cell with fewer finished runs shows its n); the best mean of each row in bold.")
 book.table(mcc.table())
 // A test MCC of exactly 0 means one predicted class for every test sequence: the run never left chance.
 let stuck = tokenizers.compactMap { t -> String? in

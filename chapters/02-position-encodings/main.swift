@@ -54,7 +54,7 @@ book.paragraph("""
 
 // MARK: 2. Data
 
-book.step("Data", "The tasks, with their sizes and the examples used at this profile (the first rows of each split).")
+book.step("Data", "The tasks, with their sizes and the examples used at this profile (\(subsetRule)).")
 book.table(book.dataTable(extra: [("group", { isLocal($0) ? "local" : "long" })]))
 book.bullets(book.taskNotes())
 
@@ -85,7 +85,7 @@ if complete.count < book.tasks.count {
 // MARK: 4. Table: test MCC
 
 book.step("Test MCC by task and encoding", """
-    Mean ± standard deviation over seeds; the best mean of each row in bold. Below the tasks, the means over local \
+    Mean ± standard deviation over \(Format.plural(book.seeds.count, "seed")) (n = \(book.seeds.count) a cell; a cell with fewer finished runs shows its n); the best mean of each row in bold. Below the tasks, the means over local \
     tasks and over long tasks (when there are several), over all, and on how many tasks each encoding has the best mean.
     """)
 let groups = [("local", book.tasks.filter(isLocal)), ("long", book.tasks.filter { !isLocal($0) })].filter { $0.1.count > 1 }

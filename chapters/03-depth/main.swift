@@ -47,7 +47,7 @@ book.step("Setup", """
 
 // MARK: 2. Data
 
-book.step("Data", "The tasks and the examples used at this profile (the first rows of each split).")
+book.step("Data", "The tasks and the examples used at this profile (\(subsetRule)).")
 book.table(book.dataTable())
 book.bullets(book.taskNotes())
 
@@ -82,7 +82,7 @@ if complete.count < book.tasks.count {
 
 // MARK: 4. Table: test MCC
 
-book.step("Test MCC by task and depth", "Mean ± standard deviation over seeds; the best mean of each row in bold.")
+book.step("Test MCC by task and depth", "Mean ± standard deviation over \(Format.plural(book.seeds.count, "seed")) (n = \(book.seeds.count) a cell; a cell with fewer finished runs shows its n); the best mean of each row in bold.")
 book.table(mcc.table(bestRow: true))
 book.figure(mcc.lineChart(name: "03-mcc-by-depth", title: "Test MCC against depth, \(bpe.displayName) + RoPE (\(book.profile.name) profile)",
                           xLabel: "encoder layers (log scale)", yLabel: "test MCC (mean ± sd over seeds)", x: Double.init),

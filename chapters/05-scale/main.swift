@@ -261,6 +261,17 @@ for g in grids + [("budget", budgetRuns)] {
         .compactMap(\.outcome).reduce(0) { $0 + $1.trainingSeconds })])
 }
 book.table(costTable, caption: "What each contrast cost.")
+// What a point costs: every distinct run of a size, whatever grid asked for it.
+let distinct = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.key < $1.key }
+var sizeTable = Table(["size", "runs", "training time (summed over runs)", "mean a run", "dearest run"])
+for size in sizes {
+    let atSize = distinct.filter { $0.run.trainLimit == size.trainLimit(of: trainCount[$0.run.task] ?? 0) }.compactMap(\.outcome)
+    guard !atSize.isEmpty else { continue }
+    let seconds = atSize.map(\.trainingSeconds)
+    sizeTable.append([size.label, "\(atSize.count)", Format.duration(seconds.reduce(0, +)),
+                      Format.duration(seconds.reduce(0, +) / Double(seconds.count)), Format.duration(seconds.max()!)])
+}
+book.table(sizeTable, caption: "What each size cost, over every grid (one thread a run).")
 
 // MARK: Verdict
 
@@ -269,7 +280,9 @@ book.finish(verdicts: claims.compactMap { c in
     guard var v = c.verdicts.last ?? nil else { return nil }
     v.claim = "\(c.claim), at \(sizes.last!.label) training sequences"
     v.id = "scale-\(c.id)"
-    v.scale = "width \(book.profile.width), \(sizes.last!.label) training sequences a task, \(Format.plural(book.seeds.count, "seed"))"
+    v.scale = "width \(book.profile.width), \(book.profile.layers) layers, \(sizes.last!.label) training sequences a task "
+        + "(\(epochs(rows: sizes.last!.rows(of: trainCount[book.tasks[0]]!))) epochs), peak learning rate \(study.learningRate), "
+        + Format.plural(book.seeds.count, "seed")
     v.scaleNote = c.note(sizes)
     return v
 })

@@ -131,17 +131,22 @@ public struct CellTable<Column: Hashable & Sendable>: Sendable {
     }
 
     /// The Markdown table: a row per task (`rowLabel` may add columns before the cells), mean ± sd of
-    /// each cell with the row's best mean in bold (unless `boldBest` is false: a quantity whose highest
+    /// each cell (with its n where it has fewer values than the table's fullest cell) with the row's best mean in bold (unless `boldBest` is false: a quantity whose highest
     /// value is no "best", such as a train − dev gap); then, when asked, means over groups of rows, over
     /// all complete rows, and on how many rows each column is best.
     public func table(_ quantity: Quantity = .testMCC, rowTitles: [String] = ["task"],
                       rowLabel: (String) -> [String] = { [Markdown.code($0)] }, boldBest: Bool = true,
                       groups: [(name: String, rows: [String])] = [], meanRow: Bool = true, bestRow: Bool = false) -> Table {
         var table = Table(columns: rowTitles.map { Table.Column($0) } + columns.map { Table.Column(columnName($0), alignment: .right) })
+        // A cell with fewer values than the fullest cell of the table (a run failed or is missing) says its n.
+        let fullest = rows.flatMap { row in columns.map { self[row, $0].score(quantity).count } }.max() ?? 0
         for row in rows {
             let scores = columns.map { self[row, $0].score(quantity) }
             let best = boldBest ? scores.filter { $0.count > 0 }.map(\.mean).max() : nil
-            table.append(rowLabel(row) + scores.map { $0.count > 0 && $0.mean == best ? Markdown.bold($0.text) : $0.text })
+            table.append(rowLabel(row) + scores.map { score in
+                let text = score.count > 0 && score.count < fullest ? score.text + " (n = \(score.count))" : score.text
+                return score.count > 0 && score.mean == best ? Markdown.bold(text) : text
+            })
         }
         let padding = [String](repeating: "", count: max(0, rowTitles.count - 1))
         let complete = completeRows(quantity)

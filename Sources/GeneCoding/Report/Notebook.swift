@@ -104,7 +104,8 @@ public final class Notebook {
         figuresDirectory = options.figures
         document = MarkdownDocument(path: "\(reportsDirectory)/\(name).md")
         document.heading(title, level: 1)
-        document.paragraph("Scale profile **\(profile.name)** — \(profile.description). Tasks: \(tasks.map(Markdown.code).joined(separator: ", ")).")
+        let ownSeeds = self.seeds == profile.seeds ? "" : " This chapter's seeds: \(self.seeds.map(String.init).joined(separator: ","))."
+        document.paragraph("Scale profile **\(profile.name)** — \(profile.description). Tasks: \(tasks.map(Markdown.code).joined(separator: ", ")).\(ownSeeds)")
         if profile.name == "smoke" {
             document.paragraph("> **Smoke profile.** These numbers only show that the chapter runs end to end; models this small, "
                                + "trained this briefly, carry no evidence for or against the paper. Read the default-profile report.")
@@ -351,7 +352,10 @@ public final class Notebook {
         for v in verdicts {
             table.append([v.claim, "**\(v.status.rawValue)**", v.evidence] + (table.columns.count == 4 ? [v.scaleNote ?? "—"] : []))
         }
-        document.table(table, caption: "Verdicts at this profile's scale: \(scale).")
+        // A chapter whose verdicts share a scale of their own (chapter 5's largest size) states that one.
+        let scales = Set(verdicts.compactMap(\.scale))
+        let stated = scales.count == 1 ? scales.first! : scale
+        document.table(table, caption: stated == scale ? "Verdicts at this profile's scale: \(scale)." : "Verdicts at this chapter's scale: \(stated).")
         let unique = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.key < $1.key }
         let failed = unique.filter { $0.status == .failed }
         if !failed.isEmpty {

@@ -51,6 +51,17 @@ final class CellViewsTests: XCTestCase {
                                     ["ALiBi", "0.300 ± 0.000", "0.400 ± 0.141", "t/ALiBi"]])
     }
 
+    func testCellTableShowsTheCountOfACellWithFewerValuesThanTheFullest() {
+        // ALiBi lost its seed-2 run: its cell holds one value where RoPE's holds two, and says so.
+        let records = Array(cropped.dropLast())
+        let table = CellTable(rows: ["t"], columns: [PositionEncoding.rope, .alibi], columnName: { $0.displayName }) { row, encoding in
+            Cell(name: "\(row) \(encoding)", records: records.filter { $0.run.positionEncoding == encoding })
+        }.table(meanRow: false)
+        XCTAssertEqual(table.rows, [["`t`", "**0.500 ± 0.000**", "**0.500 (n = 1)**"]])
+        // With every cell full, no cell carries a count.
+        XCTAssertEqual(croppedTable().table(meanRow: false).rows, [["`t`", "**0.500 ± 0.000**", "**0.500 ± 0.000**"]])
+    }
+
     func testLineChartOfARowHasOneLinePerColumnAtTheReadingsThatHaveAnX() {
         let readings = [Reading("50 bp", .croppedMCC(bases: 50), x: 50), Reading("100 bp", .croppedMCC(bases: 100), x: 100),
                         Reading("change", .custom("change") { _ in 1 })]
