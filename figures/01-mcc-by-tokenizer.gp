@@ -2,7 +2,7 @@
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
 # command: .build/release/Chapter01Tokenization --profile default --results ./results --reports ./reports --figures ./figures
 # profile: default    seeds: 1, 2, 3, 4, 5    engine: engine-5
-# inputs:  sha256 28a6ad6ef4354d3050f66602447f6045b157b9a161ab093843602c5a0fff5585
+# inputs:  sha256 cda221f2e8342c16947cfcf3aeaacc23d22ff84be5e700e5d197af49a574ebde
 #
 # Draws 01-mcc-by-tokenizer.svg and 01-mcc-by-tokenizer.png from 01-mcc-by-tokenizer.tsv, all three next to this script.
 # Run it from the repository root with

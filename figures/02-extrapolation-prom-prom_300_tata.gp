@@ -2,7 +2,7 @@
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
 # command: .build/release/Chapter02PositionEncodings --profile default --results ./results --reports ./reports --figures ./figures
 # profile: default    seeds: 1, 2, 3, 4, 5    engine: engine-5
-# inputs:  sha256 529ba9398d426754ea8276241d687b64b6a0b9e4890d917e50ea0762a0dafcdf
+# inputs:  sha256 0ac4b2bed38552490bd018ae8860f6ba89ed7e304e40e69af2ba0d502ce4cf18
 #
 # Draws 02-extrapolation-prom-prom_300_tata.svg and 02-extrapolation-prom-prom_300_tata.png from 02-extrapolation-prom-prom_300_tata.tsv, all three next to this script.
 # Run it from the repository root with

@@ -2,7 +2,7 @@
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
 # command: .build/release/Chapter03Depth --profile default --results ./results --reports ./reports --figures ./figures
 # profile: default    seeds: 1, 2, 3, 4, 5    engine: engine-5
-# inputs:  sha256 efd811d50c42c788d4b2b44d6c0073681396ecc6de4b154d8d1f50919e18e9b5
+# inputs:  sha256 accecf72c87e6bf478d801db03650784a45ce10814bd37c5d9bbf75beb49b3f0
 #
 # Draws 03-train-dev-curves.svg and 03-train-dev-curves.png from 03-train-dev-curves.tsv, all three next to this script.
 # Run it from the repository root with

@@ -2,7 +2,7 @@
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
 # command: .build/release/Chapter04OpenQuestions --profile default --results ./results --reports ./reports --figures ./figures
 # profile: default    seeds: 1, 2, 3    engine: engine-5
-# inputs:  sha256 5b7d9b759378f2e3fdc181bafd85115d939264c6ef84d20f350586381d8fd543
+# inputs:  sha256 2f979084a3697d8bbd1d41c51b92a3774516106ff9995114b387e349e7aa6aab
 #
 # Draws 04-mcc-by-vocabulary-size.svg and 04-mcc-by-vocabulary-size.png from 04-mcc-by-vocabulary-size.tsv, all three next to this script.
 # Run it from the repository root with

@@ -2,7 +2,7 @@
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
 # command: .build/release/Chapter05Scale --profile default --results ./results --reports ./reports --figures ./figures
 # profile: default    seeds: 1, 2, 3    engine: engine-5
-# inputs:  sha256 23dbf2742d5f29b641f04d66299d92f161adc0731e238063bd3279c7e578e84a
+# inputs:  sha256 ac97348454646e4cffbb2eea5e9ca2da481a3d150b9a026bc584eaef3a6a734e
 #
 # Draws 05-width-prom-prom_core_all.svg and 05-width-prom-prom_core_all.png from 05-width-prom-prom_core_all.tsv, all three next to this script.
 # Run it from the repository root with
