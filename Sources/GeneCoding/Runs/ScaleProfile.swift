@@ -106,7 +106,7 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         seeds: [1, 2, 3], exploratorySeeds: [1, 2, 3], tasks: paperTasks, workers: 1, threadsPerRun: 2,
         scale: ScaleStudy(tasks: ["tf/0", "tf/1", "tf/3", "prom/prom_core_all", "prom/prom_core_notata", "mouse/4"],
                           sizes: [1000, 2000, 4000, 8000, 16000, nil], checkpointSizes: [1000, 8000, nil], minimumSteps: 2000,
-                          widths: [384, 1024], deepLayers: 24, learningRate: 1e-4))
+                          widths: [384, 1536], deepLayers: 24, learningRate: 1e-4))
 
     public static let all = [smoke, `default`, paper]
 
@@ -141,6 +141,20 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
             run.layers = depth
             note { _ = try run.validated(memoryLimit: memoryLimit) }
         }
+        // Chapter 5's models: its wider widths (feed-forward four times the width) and its deeper
+        // encoder, at its learning rate; its sizes and step floor.
+        for (width, depth) in scale.widths.map({ ($0, layers) }) + [(width, scale.deepLayers)] {
+            var run = Run(task: "group/task", tokenizer: .kmer(k: 1, overlapping: false), profile: self, seed: seeds.first ?? 0)
+            (run.width, run.feedForwardWidth, run.layers) = (width, 4 * width, depth)
+            run.optimizer.learningRate = scale.learningRate
+            note { _ = try run.validated(memoryLimit: memoryLimit) }
+        }
+        if scale.widths.count != 2 { problems.append("chapter 5 takes two widths (the wider model and the widest), not \(scale.widths.count)") }
+        if scale.sizes.isEmpty || scale.checkpointSizes.isEmpty { problems.append("chapter 5 needs at least one training-set size and one checkpoint size") }
+        for size in (scale.sizes + scale.checkpointSizes).compactMap({ $0 }) where size < 1 {
+            problems.append("chapter 5's training-set size \(size): give at least 1 sequence, or none for the whole split")
+        }
+        if scale.minimumSteps < 1 { problems.append("chapter 5's step floor is \(scale.minimumSteps): give at least 1") }
         // Each problem once (a bad width shows at every depth).
         var seen = Set<String>()
         problems = problems.filter { seen.insert($0).inserted }

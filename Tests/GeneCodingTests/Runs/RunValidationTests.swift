@@ -191,6 +191,25 @@ final class RunValidationTests: StoreTestCase {
         }
     }
 
+    /// Chapter 5's own models are checked too: a wider width the heads do not divide (the paper
+    /// profile once asked for width 1024 with 12 heads, found only when the chapter built its runs).
+    func testAProfilesScaleStudyIsChecked() {
+        var broken = ScaleProfile.paper
+        broken.scale.widths = [384, 1024]
+        broken.scale.minimumSteps = 0
+        XCTAssertThrowsError(try broken.validate()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("1024") && text.contains("12 heads") && text.contains("step floor is 0"), text)
+        }
+        broken = ScaleProfile.smoke
+        broken.scale.widths = [32]
+        broken.scale.sizes = [0, 96]
+        XCTAssertThrowsError(try broken.validate()) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("two widths") && text.contains("size 0"), text)
+        }
+    }
+
     /// One bad run among good ones refuses the whole batch before any is trained, naming it.
     func testExecuteAllRefusesInvalidRunsBeforeTrainingAny() throws {
         var bad = validRun()
