@@ -2,7 +2,7 @@
 # It changes only when its inputs (the runs' settings, data and engine, the code that writes it) do.
 # command: .build/release/Chapter05Scale --profile default --results ./results --reports ./reports --figures ./figures
 # profile: default    seeds: 1, 2, 3    engine: engine-5
-# inputs:  sha256 ac97348454646e4cffbb2eea5e9ca2da481a3d150b9a026bc584eaef3a6a734e
+# inputs:  sha256 a207c623946b54f0e52e1659b36ec4db4d7f7ef17b21225578fa72e0d28e3d5a
 #
 # Draws 05-depth-mouse-4.svg and 05-depth-mouse-4.png from 05-depth-mouse-4.tsv, all three next to this script.
 # Run it from the repository root with

@@ -256,13 +256,11 @@ book.export("verdicts-by-scale", ClaimByScale.table(claims, sizes: sizes).markdo
 var costTable = Table(["grid", "runs", "training time (summed over runs)"])
 for g in grids + [("budget", budgetRuns)] {
     let keys = Set(g.runs.compactMap { r in records.first { $0.run == r }?.key })
-    let done = records.filter { keys.contains($0.key) }
-    costTable.append([g.name, "\(keys.count)", Format.duration(Dictionary(done.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values
-        .compactMap(\.outcome).reduce(0) { $0 + $1.trainingSeconds })])
+    costTable.append([g.name, "\(keys.count)", Format.duration(records.filter { keys.contains($0.key) }.distinctRuns.trainingSeconds)])
 }
 book.table(costTable, caption: "What each contrast cost.")
 // What a point costs: every distinct run of a size, whatever grid asked for it.
-let distinct = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.key < $1.key }
+let distinct = records.distinctRuns
 var sizeTable = Table(["size", "runs", "training time (summed over runs)", "mean a run", "dearest run"])
 for size in sizes {
     let atSize = distinct.filter { $0.run.trainLimit == size.trainLimit(of: trainCount[$0.run.task] ?? 0) }.compactMap(\.outcome)

@@ -248,13 +248,7 @@ public final class Notebook {
 
     /// The records of `records` whose run matches, as one cell.
     public func cell(_ records: [RunRecord], name: String, where matches: (Run) -> Bool) -> Cell {
-        Cell(name: name, records: Self.unique(records.filter { matches($0.run) }))
-    }
-
-    /// Each run once: grids that share runs (chapter 2's RoPE column is chapter 1's) return them twice.
-    static func unique(_ records: [RunRecord]) -> [RunRecord] {
-        var seen = Set<String>()
-        return records.filter { seen.insert($0.key).inserted }
+        Cell(name: name, records: records.filter { matches($0.run) }.distinctRuns)
     }
 
     /// A table of cells: rows (tasks) by columns, each cell the records whose run `matches(run, row, column)`.
@@ -262,7 +256,7 @@ public final class Notebook {
                                                    name: @escaping @Sendable (Column) -> String,
                                                    where matches: (Run, String, Column) -> Bool) -> CellTable<Column> {
         CellTable(rows: rows, columns: columns, columnName: name) { row, column in
-            Cell(name: "\(row), \(name(column))", records: Self.unique(records.filter { matches($0.run, row, column) }))
+            Cell(name: "\(row), \(name(column))", records: records.filter { matches($0.run, row, column) }.distinctRuns)
         }
     }
 
@@ -356,17 +350,18 @@ public final class Notebook {
         let scales = Set(verdicts.compactMap(\.scale))
         let stated = scales.count == 1 ? scales.first! : scale
         document.table(table, caption: stated == scale ? "Verdicts at this profile's scale: \(scale)." : "Verdicts at this chapter's scale: \(stated).")
-        let unique = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values.sorted { $0.key < $1.key }
+        let unique = records.distinctRuns.sorted { $0.key < $1.key }
         let failed = unique.filter { $0.status == .failed }
         if !failed.isEmpty {
             document.paragraph("\(Format.plural(failed.count, "run")) failed (recorded, left out of the means; `--retry-failed` trains them again): "
                                + failed.map { "\($0.run.label) — \($0.failure ?? "")" }.joined(separator: "; ") + ".")
         }
         document.paragraph(costSentence(unique))
-        for (chart, _) in figures { try chart.write(to: figuresDirectory, provenance: provenance(unique)) }
-        try document.write(provenance: provenance(unique))
+        let banner = provenance(unique)
+        for (chart, _) in figures { try chart.write(to: figuresDirectory, provenance: banner) }
+        try document.write(provenance: banner)
         let summary = ChapterSummary(name: name, title: title, profile: profile.name, verdicts: verdicts,
-                                     runs: unique.count, trainingSeconds: unique.compactMap(\.outcome).reduce(0) { $0 + $1.trainingSeconds },
+                                     runs: unique.count, trainingSeconds: unique.trainingSeconds,
                                      figures: figures.map(\.figure.name), values: exports.isEmpty ? nil : exports)
         let json = String(decoding: try ResultStore.encoder.encode(summary), as: UTF8.self) + "\n"
         try AtomicFile.writeIfChanged(json, to: "\(reportsDirectory)/\(name).json")
@@ -376,14 +371,14 @@ public final class Notebook {
     /// "84 runs, 7 min 15 s of run time (training and evaluation, summed from the runs' records)": what
     /// some of the chapter's runs cost (a section's), each distinct run counted once.
     public func cost(of records: [RunRecord]) -> String {
-        let unique = Dictionary(records.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }).values
+        let unique = records.distinctRuns
         return "\(Format.plural(unique.count, "run")), \(Format.duration(unique.reduce(0) { $0 + $1.wallSeconds })) of run time "
             + "(training and evaluation, summed from the runs' records)"
     }
 
     /// What the runs cost and where they ran, from their records.
     func costSentence(_ unique: [RunRecord]) -> String {
-        let training = unique.compactMap(\.outcome).reduce(0) { $0 + $1.trainingSeconds }
+        let training = unique.trainingSeconds
         let wall = unique.reduce(0) { $0 + $1.wallSeconds }
         var sentence = "Cost: \(Format.plural(unique.count, "distinct run")), \(Format.duration(training)) of training "
             + "(\(Format.duration(wall)) with evaluation), summed over runs"

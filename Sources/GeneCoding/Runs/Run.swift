@@ -279,6 +279,18 @@ public struct RunRecord: Codable, Sendable {
     public var testPredictions: [Int]? { predictions.flatMap(Predictions.decode) }
 }
 
+extension Sequence where Element == RunRecord {
+    /// Each run once, at its first place: grids that share runs (chapter 2's RoPE column is chapter
+    /// 1's, chapter 5's width-64 column is its tokenizer grid's BPE) return them twice.
+    public var distinctRuns: [RunRecord] {
+        var seen = Set<String>()
+        return filter { seen.insert($0.key).inserted }
+    }
+
+    /// Training seconds summed over the finished runs, in the order given.
+    public var trainingSeconds: Double { compactMap(\.outcome).reduce(0) { $0 + $1.trainingSeconds } }
+}
+
 public struct ExtraTestScore: Codable, Hashable, Sendable {
     /// The file, as named in `run.extraTests`.
     public var file: String

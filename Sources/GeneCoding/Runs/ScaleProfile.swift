@@ -135,19 +135,21 @@ public struct ScaleProfile: Codable, Hashable, Sendable {
         if seeds.isEmpty { problems.append("no seeds: name at least one") }
         if depths.isEmpty { problems.append("no depths: name at least one layer count") }
         for task in tasks { note { _ = try Run.normalizedTaskName(task) } }
-        // The model and training settings, once per depth (a task and seed change no limit).
-        for depth in Set([layers] + depths).sorted() {
+        // One run of the profile, changed as a chapter changes it (a task and seed change no limit).
+        func check(_ change: (inout Run) -> Void) {
             var run = Run(task: "group/task", tokenizer: .kmer(k: 1, overlapping: false), profile: self, seed: seeds.first ?? 0)
-            run.layers = depth
+            change(&run)
             note { _ = try run.validated(memoryLimit: memoryLimit) }
         }
+        // The model and training settings, once per depth.
+        for depth in Set([layers] + depths).sorted() { check { $0.layers = depth } }
         // Chapter 5's models: its wider widths (feed-forward four times the width) and its deeper
         // encoder, at its learning rate; its sizes and step floor.
         for (width, depth) in scale.widths.map({ ($0, layers) }) + [(width, scale.deepLayers)] {
-            var run = Run(task: "group/task", tokenizer: .kmer(k: 1, overlapping: false), profile: self, seed: seeds.first ?? 0)
-            (run.width, run.feedForwardWidth, run.layers) = (width, 4 * width, depth)
-            run.optimizer.learningRate = scale.learningRate
-            note { _ = try run.validated(memoryLimit: memoryLimit) }
+            check { run in
+                (run.width, run.feedForwardWidth, run.layers) = (width, 4 * width, depth)
+                run.optimizer.learningRate = scale.learningRate
+            }
         }
         if scale.widths.count != 2 { problems.append("chapter 5 takes two widths (the wider model and the widest), not \(scale.widths.count)") }
         if scale.sizes.isEmpty || scale.checkpointSizes.isEmpty { problems.append("chapter 5 needs at least one training-set size and one checkpoint size") }
