@@ -117,16 +117,7 @@ struct MakeManifest: ParsableCommand {
 
     /// The chapter itself decides its grid: run it with the manifest backend.
     private func runChapter(_ chapter: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chapter)
-        process.arguments = chapterArguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["GENECODING_BACKEND"] = "manifest"
-        if let manifest { environment["GENECODING_MANIFEST"] = manifest }
-        process.environment = environment
-        try process.run()
-        process.waitUntilExit()
-        switch process.terminationStatus {
+        switch try runWithManifestBackend(chapter, arguments: chapterArguments, manifest: manifest) {
         case GridBackend.handedOffExitStatus:
             return  // the chapter said where the manifest is
         case 0:
@@ -296,17 +287,7 @@ struct Plan: ParsableCommand {
         for option in ["--reports", "--figures"] where !arguments.contains(option) {
             arguments += [option, scratch.appendingPathComponent(String(option.dropFirst(2))).path]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var environment = ProcessInfo.processInfo.environment
-        environment["GENECODING_BACKEND"] = "manifest"
-        environment["GENECODING_MANIFEST"] = manifestPath
-        process.environment = environment
-        process.standardOutput = FileHandle.standardError
-        try process.run()
-        process.waitUntilExit()
-        switch process.terminationStatus {
+        switch try runWithManifestBackend(executable, arguments: arguments, manifest: manifestPath, outputToStandardError: true) {
         case GridBackend.handedOffExitStatus:
             return GridPlan(try GridManifest(contentsOf: manifestPath), threads: cpus)
         case 0:
@@ -491,4 +472,22 @@ struct Local: ParsableCommand {
             if !failed.isEmpty { throw ExitCode.failure }
         }
     }
+}
+
+/// Runs a chapter executable with the manifest backend (it writes the manifest of the runs its store
+/// lacks, at `manifest` when given, and trains nothing) and returns its exit status:
+/// `GridBackend.handedOffExitStatus` when it wrote one, 0 when nothing was missing.
+private func runWithManifestBackend(_ executable: String, arguments: [String], manifest: String?,
+                                    outputToStandardError: Bool = false) throws -> Int32 {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    var environment = ProcessInfo.processInfo.environment
+    environment["GENECODING_BACKEND"] = "manifest"
+    if let manifest { environment["GENECODING_MANIFEST"] = manifest }
+    process.environment = environment
+    if outputToStandardError { process.standardOutput = FileHandle.standardError }
+    try process.run()
+    process.waitUntilExit()
+    return process.terminationStatus
 }

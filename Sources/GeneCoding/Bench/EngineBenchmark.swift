@@ -64,19 +64,8 @@ public enum EngineBenchmark {
         let model = try TransformerClassifier<Float>(config, seed: 1)
         let optimizer = AdamW(model.parameters, settings: .paper)
         var random = RandomSource(seed: 2)
-        let sequences = (0..<batch).map { _ in
-            [SpecialToken.classification.rawValue]
-                + (0..<(length - 2)).map { _ in Int32(5 + random.next() % UInt64(vocabularySize - 5)) }
-                + [SpecialToken.separator.rawValue]
-        }
-        let data = TokenBatch(sequences: sequences, labels: (0..<batch).map { $0 % 2 })
-        func step(_ i: Int) {
-            let pass = model.forward(data, dropoutKey: UInt64(i))
-            let (_, dz) = model.loss(pass)
-            model.parameters.zeroGradients()
-            model.backward(pass, logitGradient: dz)
-            optimizer.update(model.parameters, learningRate: 1e-4)
-        }
+        let data = TokenBatch.random(count: batch, tokens: length, vocabularySize: vocabularySize, classCount: 2, random: &random)
+        func step(_ i: Int) { model.benchmarkStep(data, dropoutKey: UInt64(i), optimizer: optimizer, learningRate: 1e-4) }
         step(0)  // warm-up
         var steps = 0
         let start = DispatchTime.now().uptimeNanoseconds

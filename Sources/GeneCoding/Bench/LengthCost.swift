@@ -31,22 +31,16 @@ public enum LengthCost {
         let model = try TransformerClassifier<Float>(configuration, seed: seed)
         model.memoryMode = memoryMode
         var random = RandomSource(seed: RandomSource.derive(seed, 0x1E76))
-        let ordinary = Int32(SpecialToken.allCases.count)
         return lengths.map { length in
-            let body = (0..<max(length.tokens - 2, 0)).map { _ in ordinary + Int32(random.next() % UInt64(configuration.vocabularySize - Int(ordinary))) }
-            let batch = TokenBatch(sequences: [[SpecialToken.classification.rawValue] + body + [SpecialToken.separator.rawValue]], labels: [0])
+            let batch = TokenBatch.random(count: 1, tokens: length.tokens, vocabularySize: configuration.vocabularySize,
+                                          classCount: configuration.classCount, random: &random)
             var stepSeconds = Double.infinity, forwardSeconds = Double.infinity
             var stepBytes = 0, forwardBytes = 0
             for r in 0..<repeats {
                 let before = TensorMemory.current
                 TensorMemory.resetPeak()
                 var started = Date()
-                do {
-                    let pass = model.forward(batch, dropoutKey: RandomSource.derive(seed, UInt64(r)))
-                    let (_, dz) = model.loss(pass)
-                    model.parameters.zeroGradients()
-                    model.backward(pass, logitGradient: dz)
-                }
+                model.benchmarkStep(batch, dropoutKey: RandomSource.derive(seed, UInt64(r)))
                 stepSeconds = min(stepSeconds, Date().timeIntervalSince(started))
                 stepBytes = max(stepBytes, TensorMemory.peak - before)
 

@@ -23,13 +23,8 @@ public enum MemoryModeCost {
         let model = try TransformerClassifier<Float>(configuration, seed: seed)
         let optimizer = AdamW(model.parameters, settings: OptimizerSettings(learningRate: 1e-4, weightDecay: 0.01))
         var random = RandomSource(seed: RandomSource.derive(seed, 0x3E3))
-        let ordinary = Int32(SpecialToken.allCases.count)
-        let sequences = (0..<batch).map { _ in
-            [SpecialToken.classification.rawValue]
-                + (0..<max(tokens - 2, 0)).map { _ in ordinary + Int32(random.next() % UInt64(configuration.vocabularySize - Int(ordinary))) }
-                + [SpecialToken.separator.rawValue]
-        }
-        let input = TokenBatch(sequences: sequences, labels: (0..<batch).map { $0 % configuration.classCount })
+        let input = TokenBatch.random(count: batch, tokens: tokens, vocabularySize: configuration.vocabularySize,
+                                      classCount: configuration.classCount, random: &random)
         var seconds = [MemoryMode: [Double]](), peaks = [MemoryMode: Int]()
         var step: UInt64 = 0
         func train(_ mode: MemoryMode) -> (seconds: Double, bytes: Int) {
@@ -37,13 +32,7 @@ public enum MemoryModeCost {
             let before = TensorMemory.current
             TensorMemory.resetPeak()
             let started = ContinuousClock.now
-            do {
-                let pass = model.forward(input, dropoutKey: step)
-                let (_, dz) = model.loss(pass)
-                model.parameters.zeroGradients()
-                model.backward(pass, logitGradient: dz)
-                optimizer.update(model.parameters, learningRate: 1e-4)
-            }
+            model.benchmarkStep(input, dropoutKey: step, optimizer: optimizer, learningRate: 1e-4)
             let elapsed = ContinuousClock.now - started
             step += 1
             return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, TensorMemory.peak - before)

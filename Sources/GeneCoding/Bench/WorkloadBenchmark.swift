@@ -86,11 +86,7 @@ public enum WorkloadBenchmark {
         let model = try TransformerClassifier<Float>(p.configuration, seed: 1)
         let adamW = AdamW(model.parameters, settings: optimizer)
         func step(_ batch: TokenBatch, _ i: Int) {
-            let pass = model.forward(batch, dropoutKey: UInt64(i))
-            let (_, dz) = model.loss(pass)
-            model.parameters.zeroGradients()
-            model.backward(pass, logitGradient: dz)
-            adamW.update(model.parameters, learningRate: optimizer.learningRate)
+            model.benchmarkStep(batch, dropoutKey: UInt64(i), optimizer: adamW, learningRate: optimizer.learningRate)
         }
         step(p.batches[0], 0)   // warm-up: allocator, thread pool
         let productsBefore = ProductTimer.seconds
