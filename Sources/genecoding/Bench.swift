@@ -18,9 +18,19 @@ struct Bench: ParsableCommand {
                              + "over --rounds, on a default-profile 1-mer step of 500 bp (one thread) and a width-768 step (--threads); "
                              + "prints tables, writes nothing."))
     var memoryModes = false
+    @Flag(help: ArgumentHelp("Instead: only the chapters' real workload and the default profile's two runs side by side, ours then "
+                             + "PyTorch's on the same batches, over --rounds (needs GUE_DIR); prints each round and the medians, writes nothing."))
+    var workload = false
 
     func run() throws {
         if memoryModes { return try reported { try measureMemoryModes() } }
+        if workload {
+            return try reported {
+                let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+                try BenchmarkSuite.workloadOnly(threads: threads, rounds: rounds, repository: repository, python: python,
+                                                gue: try GUE.fromEnvironment(), store: ResultStore(root: URL(fileURLWithPath: store))) { print($0) }
+            }
+        }
         try reported {
             let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
             // The real-workload rows read tf/0 and EMP/H3 when GUE_DIR is there; without it they are left out, and the page says so.

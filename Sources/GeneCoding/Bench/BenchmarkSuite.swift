@@ -189,6 +189,26 @@ public enum BenchmarkSuite {
         return Workloads(real: real, bpe: bpe, oneMer: oneMer, torchFile: file)
     }
 
+    /// The workload rows alone (`genecoding bench --workload`): every round, then the medians; nothing written.
+    public static func workloadOnly(threads: Int, rounds: Int, repository: URL, python given: String?, gue: GUE, store: ResultStore,
+                                    log: (String) -> Void) throws {
+        precondition(rounds >= 1, "at least one round")
+        guard let w = try prepareWorkloads(gue: gue, store: store, log: log) else { return }
+        let python = given ?? Subprocess.find("python3")
+        for round in 1...rounds {
+            try workloadRound(w, threads: threads, python: python, repository: repository, round: round, of: rounds, log: log)
+        }
+        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+        let ours = median(w.ours.map(\.tokensPerSecond))
+        var line = String(format: "medians of %d rounds: %@ %.0f tokens/s", rounds, w.real.workload.label, ours)
+        if !w.torch.isEmpty {
+            let torch = median(w.torch.map(\.tokensPerSecond))
+            line += String(format: ", PyTorch %.0f tokens/s, ours / PyTorch = %.2f", torch, ours / torch)
+        }
+        log(line + String(format: "; side by side: BPE %.0f, 1-mer %.0f tokens/s", median(w.sideBySide.map { $0[0].tokensPerSecond }),
+                                 median(w.sideBySide.map { $0[1].tokensPerSecond })))
+    }
+
     /// One round of the workload rows: ours on the real batches, PyTorch on the same, then the default
     /// profile's two runs side by side.
     static func workloadRound(_ w: Workloads, threads: Int, python: String?, repository: URL, round: Int, of rounds: Int,
