@@ -21,9 +21,18 @@ struct Bench: ParsableCommand {
     @Flag(help: ArgumentHelp("Instead: only the chapters' real workload and the default profile's two runs side by side, ours then "
                              + "PyTorch's on the same batches, over --rounds (needs GUE_DIR); prints each round and the medians, writes nothing."))
     var workload = false
+    @Flag(help: ArgumentHelp("Instead: only BPE's training and encoding, ours then Hugging Face tokenizers' on the same sequences, "
+                             + "over --rounds; prints each round, writes nothing."))
+    var tokenizer = false
 
     func run() throws {
         if memoryModes { return try reported { try measureMemoryModes() } }
+        if tokenizer {
+            return try reported {
+                try BenchmarkSuite.tokenizerOnly(threads: threads, rounds: rounds, repository: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+                                                 python: python) { print($0) }
+            }
+        }
         if workload {
             return try reported {
                 let repository = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)

@@ -148,22 +148,49 @@ public enum BenchmarkSuite {
             return report
         }
         // Hugging Face tokenizers on the same sequences.
-        let hf = try Subprocess.run(python, [repository.appendingPathComponent("scripts/bench_tokenizers.py").path,
-                                             sequencesFile.path, "--vocab-size", "4096", "--ours", vocabularyFile.path])
-        if hf.status == 0, let json = try? JSONSerialization.jsonObject(with: Data(hf.standardOutput.utf8)) as? [String: Any] {
-            let m = HuggingFaceTokenizerMeasurement(
-                version: json["tokenizers_version"] as? String ?? "?", trainSeconds: json["train_seconds"] as? Double ?? .nan,
-                encodeBatchSeconds: json["encode_batch_seconds"] as? Double ?? .nan,
-                encodeLoopSeconds: json["encode_loop_seconds"] as? Double ?? .nan,
-                sameVocabulary: (json["vocabularies_equal"] as? Bool).map { $0 && (json["merges_equal"] as? Bool ?? false) })
-            report.huggingFace = m
-            log(String(format: "Hugging Face tokenizers %@: training %.2f s, encode_batch %.2f s, encode loop %.2f s; same vocabulary: %@",
-                       m.version, m.trainSeconds, m.encodeBatchSeconds, m.encodeLoopSeconds, m.sameVocabulary.map { "\($0)" } ?? "?"))
-        } else {
-            report.huggingFaceNote = "tokenizers not available: " + (hf.standardError.split(separator: "\n").last.map(String.init) ?? "")
-            log(report.huggingFaceNote!)
+        switch try huggingFace(python: python, sequencesFile: sequencesFile, vocabularyFile: vocabularyFile, repository: repository, log: log) {
+        case let .success(m): report.huggingFace = m
+        case let .failure(note): report.huggingFaceNote = note.message
         }
         return report
+    }
+
+    /// scripts/bench_tokenizers.py on the sequences our BPE benchmark learned from and encoded.
+    static func huggingFace(python: String, sequencesFile: URL, vocabularyFile: URL, repository: URL,
+                            log: (String) -> Void) throws -> Result<HuggingFaceTokenizerMeasurement, VocabularyError> {
+        let hf = try Subprocess.run(python, [repository.appendingPathComponent("scripts/bench_tokenizers.py").path,
+                                             sequencesFile.path, "--vocab-size", "4096", "--ours", vocabularyFile.path])
+        guard hf.status == 0, let json = try? JSONSerialization.jsonObject(with: Data(hf.standardOutput.utf8)) as? [String: Any] else {
+            let note = "tokenizers not available: " + (hf.standardError.split(separator: "\n").last.map(String.init) ?? "")
+            log(note)
+            return .failure(VocabularyError(note))
+        }
+        let m = HuggingFaceTokenizerMeasurement(
+            version: json["tokenizers_version"] as? String ?? "?", trainSeconds: json["train_seconds"] as? Double ?? .nan,
+            encodeBatchSeconds: json["encode_batch_seconds"] as? Double ?? .nan,
+            encodeLoopSeconds: json["encode_loop_seconds"] as? Double ?? .nan,
+            sameVocabulary: (json["vocabularies_equal"] as? Bool).map { $0 && (json["merges_equal"] as? Bool ?? false) })
+        log(String(format: "Hugging Face tokenizers %@: training %.2f s, encode_batch %.2f s, encode loop %.2f s; same vocabulary: %@",
+                   m.version, m.trainSeconds, m.encodeBatchSeconds, m.encodeLoopSeconds, m.sameVocabulary.map { "\($0)" } ?? "?"))
+        return .success(m)
+    }
+
+    /// The tokenizer rows alone (`genecoding bench --tokenizer`): ours, then Hugging Face's on the same
+    /// sequences, every round; nothing written.
+    public static func tokenizerOnly(threads: Int, rounds: Int, repository: URL, python given: String?, log: (String) -> Void) throws {
+        ComputeThreads.set(threads)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let sequencesFile = scratch.appendingPathComponent("sequences.txt"), vocabularyFile = scratch.appendingPathComponent("ours.json")
+        for round in 1...max(1, rounds) {
+            let t = try TokenizerBenchmark.run(sequencesFile: sequencesFile, tokenizerFile: vocabularyFile)
+            log(String(format: "round %d: BPE %d on %d x %d bp: training %.2f s, encoding %.2f s (one thread), %.2f s (a batch, %d threads)", round,
+                       t.vocabularySize, t.sequenceCount, t.sequenceLength, t.trainingSeconds, t.encodingSeconds, t.batchEncodingSeconds ?? .nan, threads))
+            if let python = given ?? Subprocess.find("python3") {
+                _ = try huggingFace(python: python, sequencesFile: sequencesFile, vocabularyFile: vocabularyFile, repository: repository, log: log)
+            }
+        }
     }
 
     /// The prepared batches of the real workload and the default profile's two runs, and what each round measured.

@@ -58,6 +58,10 @@ public struct BPETokenizer: Tokenizer {
     private let mergedIdOfRank: [Int32]
     /// The id of each single-byte token, -1 where the vocabulary has none; indexed by byte.
     private let idOfByte: [Int32]
+    /// Every merge's rank is above the ranks of the merges that make its two parts (true of any
+    /// vocabulary BPE learned, ours or HF's): then a merge only ever queues pairs of higher rank, the
+    /// ranks come off the queue in increasing order, and `encode` can use RankBuckets instead of the heap.
+    let ranksIncrease: Bool
 
     /// A tokenizer from a vocabulary (`tokens[id]` is the text of `id`) and merges in rank order.
     ///
@@ -122,6 +126,15 @@ public struct BPETokenizer: Tokenizer {
         self.mergeTable = table
         self.mergedIdOfRank = mergedIdOfRank
         self.idOfByte = idOfByte
+        // The highest rank that makes each token (-1: no merge makes it).
+        var madeAt = [Int](repeating: -1, count: tokens.count)
+        for (rank, merged) in mergedIdOfRank.enumerated() { madeAt[Int(merged)] = max(madeAt[Int(merged)], rank) }
+        var increasing = true
+        for (rank, merge) in resolved.enumerated() where lastRank[PairTable.key(merge.left, merge.right)] == rank {
+            let newRank = Int(table.value(for: PairTable.key(merge.left, merge.right))! >> 32)
+            if madeAt[Int(merge.left)] >= newRank || madeAt[Int(merge.right)] >= newRank { increasing = false; break }
+        }
+        self.ranksIncrease = increasing
     }
 
     public var vocabularySize: Int { tokens.count }
@@ -139,6 +152,11 @@ public struct BPETokenizer: Tokenizer {
 
     /// Ids of a normalized sequence (upper-case bytes, see Alphabet.normalize).
     func encode(bases: [UInt8]) -> [Int32] {
+        ranksIncrease ? encode(bases: bases, queue: RankBuckets.self) : encode(bases: bases, queue: MergeHeap.self)
+    }
+
+    /// The same ids with the queue chosen by the caller (the tests hold the two queues together).
+    func encode<Queue: MergeQueue>(bases: [UInt8], queue _: Queue.Type) -> [Int32] {
         let n = bases.count
         if n == 0 { return [] }
         precondition(n < Int(Int32.max), "a sequence of \(n) bases is too long to encode")
@@ -165,10 +183,11 @@ public struct BPETokenizer: Tokenizer {
         }
         next[n - 1] = -1
 
-        var queue = MergeQueue(capacity: n)
+        var queue = Queue(length: n, ranks: mergedIdOfRank.count)
+        defer { queue.release() }
         for i in 0..<(n - 1) {
             if let value = mergeTable.value(for: PairTable.key(symbol[i], symbol[i + 1])) {
-                queue.append(rank: UInt64(value >> 32), position: i)
+                queue.append(rank: Int(value >> 32), position: i)
             }
         }
         queue.heapify()
@@ -189,10 +208,10 @@ public struct BPETokenizer: Tokenizer {
 
             let before = Int(previous[position])
             if before >= 0, let value = mergeTable.value(for: PairTable.key(symbol[before], symbol[position])) {
-                queue.push(rank: UInt64(value >> 32), position: before)
+                queue.push(rank: Int(value >> 32), position: before)
             }
             if after >= 0, let value = mergeTable.value(for: PairTable.key(symbol[position], symbol[Int(after)])) {
-                queue.push(rank: UInt64(value >> 32), position: position)
+                queue.push(rank: Int(value >> 32), position: position)
             }
         }
 
@@ -214,19 +233,34 @@ public struct BPETokenizer: Tokenizer {
     }
 }
 
+/// The queue of encode's step 3: entries (rank, position), taken lowest rank first and, among equal
+/// ranks, leftmost first.
+protocol MergeQueue {
+    init(length: Int, ranks: Int)
+    /// Adds an entry of the first scan (positions in increasing order); `heapify()` follows them.
+    mutating func append(rank: Int, position: Int)
+    mutating func heapify()
+    mutating func push(rank: Int, position: Int)
+    mutating func popMinimum() -> (rank: Int, position: Int)?
+    /// Frees what init allocated.
+    func release()
+}
+
 /// A binary min-heap of (rank, position) packed into one UInt64, rank in the high half, so that
 /// integer order is HF's order: lowest rank first, then leftmost position.
-private struct MergeQueue {
+struct MergeHeap: MergeQueue {
     private var keys: [UInt64]
 
-    init(capacity: Int) {
+    init(length: Int, ranks _: Int) {
         keys = []
-        keys.reserveCapacity(capacity)
+        keys.reserveCapacity(length)
     }
 
+    func release() {}
+
     /// Adds without keeping heap order; call `heapify()` before popping.
-    mutating func append(rank: UInt64, position: Int) {
-        keys.append(rank << 32 | UInt64(position))
+    mutating func append(rank: Int, position: Int) {
+        keys.append(UInt64(rank) << 32 | UInt64(position))
     }
 
     mutating func heapify() {
@@ -234,8 +268,8 @@ private struct MergeQueue {
         for root in stride(from: keys.count / 2 - 1, through: 0, by: -1) { siftDown(root) }
     }
 
-    mutating func push(rank: UInt64, position: Int) {
-        keys.append(rank << 32 | UInt64(position))
+    mutating func push(rank: Int, position: Int) {
+        keys.append(UInt64(rank) << 32 | UInt64(position))
         var child = keys.count - 1
         let key = keys[child]
         while child > 0 {
@@ -271,5 +305,91 @@ private struct MergeQueue {
             parent = child
         }
         keys[parent] = key
+    }
+}
+
+/// The queue as one list of positions per rank, for vocabularies whose ranks increase (`ranksIncrease`):
+/// there every entry pushed while rank r is taken has a rank above r, so the ranks can be taken in
+/// increasing order, each rank's list whole, sorted by position when the pushes left it out of order.
+/// A bit per rank says which lists are non-empty, and the scan for the next one only moves forward.
+/// The heap costs a sift of log(entries) levels per entry; this costs a few array writes.
+struct RankBuckets: MergeQueue {
+    private let occupied: UnsafeMutablePointer<UInt64>     // bit r: rank r has entries
+    private let words: Int
+    private let head: UnsafeMutablePointer<Int32>, tail: UnsafeMutablePointer<Int32>   // per rank, valid when occupied
+    private let position: UnsafeMutablePointer<Int32>, link: UnsafeMutablePointer<Int32>   // the entries, linked per rank
+    private var entries = 0
+    private let capacity: Int
+    private let taken: UnsafeMutablePointer<Int32>           // the current rank's positions, in order
+    private var takenCount = 0, takenNext = 0
+    private var rank = -1                                     // the rank being taken
+    private var word = 0                                      // where the scan for the next rank stands
+
+    init(length: Int, ranks: Int) {
+        words = ranks / 64 + 1
+        occupied = .allocate(capacity: words)
+        occupied.initialize(repeating: 0, count: words)
+        head = .allocate(capacity: max(ranks, 1))
+        tail = .allocate(capacity: max(ranks, 1))
+        // At most length - 1 entries from the first scan and two per merge, of which there are at most length - 1.
+        capacity = 3 * length
+        position = .allocate(capacity: capacity)
+        link = .allocate(capacity: capacity)
+        taken = .allocate(capacity: capacity)
+    }
+
+    func release() {
+        occupied.deallocate(); head.deallocate(); tail.deallocate()
+        position.deallocate(); link.deallocate(); taken.deallocate()
+    }
+
+    mutating func append(rank r: Int, position p: Int) { push(rank: r, position: p) }
+    mutating func heapify() {}
+
+    mutating func push(rank r: Int, position p: Int) {
+        precondition(r > rank && entries < capacity, "RankBuckets: rank \(r) pushed while taking rank \(rank)")
+        let e = Int32(entries)
+        entries += 1
+        position[Int(e)] = Int32(p)
+        link[Int(e)] = -1
+        let bit: UInt64 = 1 << UInt64(r & 63)
+        if occupied[r >> 6] & bit == 0 {
+            occupied[r >> 6] |= bit
+            head[r] = e
+        } else {
+            link[Int(tail[r])] = e
+        }
+        tail[r] = e
+    }
+
+    mutating func popMinimum() -> (rank: Int, position: Int)? {
+        if takenNext == takenCount {
+            // The next occupied rank, at or after the word the scan stands at (ranks below `rank` are done).
+            while word < words && occupied[word] == 0 { word += 1 }
+            if word == words { return nil }
+            let bits = occupied[word]
+            let bit = bits.trailingZeroBitCount
+            occupied[word] = bits & (bits - 1)
+            rank = word << 6 | bit
+            // Its list, in position order.
+            takenCount = 0
+            takenNext = 0
+            var sorted = true
+            var e = head[rank]
+            while e >= 0 {
+                let p = position[Int(e)]
+                if takenCount > 0 && p < taken[takenCount - 1] { sorted = false }
+                taken[takenCount] = p
+                takenCount += 1
+                e = link[Int(e)]
+            }
+            if !sorted {
+                var list = UnsafeMutableBufferPointer(start: taken, count: takenCount)
+                list.sort()
+            }
+        }
+        let p = Int(taken[takenNext])
+        takenNext += 1
+        return (rank, p)
     }
 }
