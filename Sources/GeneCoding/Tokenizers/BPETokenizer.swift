@@ -18,8 +18,11 @@
 // spans. So the lowest-ranked merge always goes first and, among equal ranks, the leftmost: `AAA` with
 // the merge A+A gives `AA A`, never `A AA`.
 //
-// The queue is a binary heap of packed (rank << 32 | position) keys and the merges live in a
-// PairTable, so encoding allocates a few arrays per sequence and never hashes a string. The plain
+// The merges live in a PairTable, so encoding allocates a few arrays per sequence and never hashes a
+// string. The queue is a list of positions per rank (RankBuckets) when the vocabulary's ranks increase
+// (every merge ranks above the merges that make its parts, as in any vocabulary BPE learned), since
+// then ranks leave the queue in increasing order; otherwise a binary heap of packed
+// (rank << 32 | position) keys (MergeHeap), which is right for any vocabulary and half as fast. The plain
 // version, one lowest-rank leftmost merge at a time, is ReferenceBPE in the tests, which hold this
 // one against it and against HF's own ids.
 
