@@ -14,28 +14,18 @@ with N the parameters of everything except the token-embedding and position tabl
 
 Exit status 3 means "PyTorch is not available" (the caller does not treat it as a failure).
 
-Architecture choice: the encoder block is written out with plain torch.nn modules (nn.Linear,
-nn.LayerNorm, nn.Dropout) rather than nn.TransformerEncoderLayer, because
-  * our engine has separate Q, K and V projections, as BERT does; nn.MultiheadAttention packs
-    them into one [3C, C] in_proj (the same parameter count, but a different matrix product);
-  * with the default "math" attention below, the block is the same sequence of operations a
-    typical BERT implementation runs (Hugging Face's eager BertSelfAttention): QK^T/sqrt(D) by
-    torch.matmul, an additive padding mask, F.softmax, dropout on the probabilities, times V;
-  * nn.TransformerEncoderLayer may take a fused "fast path" in some modes, which would make the
-    comparison depend on when that path is eligible.
-`--attention sdpa` instead uses F.scaled_dot_product_attention(..., dropout_p=p) with the same
-mask: the same mathematics, but PyTorch chooses a fused kernel. The default is "math".
+The model and the step are scripts/bench_torch_model.py's, shared with bench_workload_torch.py:
+learned positions here, and `--attention sdpa` for PyTorch's fused attention (default "math", the
+sequence of operations a typical BERT implementation runs).
 """
 import argparse
 import json
-import math
 import sys
 import time
 
 try:
     import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
+    from bench_torch_model import EncoderClassifier, optimizer_for, training_step
 except Exception as error:  # ImportError, or a broken install failing to load its libraries
     print(f"PyTorch not available: cannot import torch ({type(error).__name__}: {error})")
     sys.exit(3)
@@ -51,89 +41,6 @@ CONFIGURATIONS = [
 ]
 
 
-class SelfAttention(nn.Module):
-    def __init__(self, width, heads, dropout, attention):
-        super().__init__()
-        self.heads, self.head_size = heads, width // heads
-        self.query = nn.Linear(width, width)
-        self.key = nn.Linear(width, width)
-        self.value = nn.Linear(width, width)
-        self.output = nn.Linear(width, width)
-        self.probability_dropout = nn.Dropout(dropout)
-        self.dropout_p = dropout
-        self.attention = attention
-
-    def split(self, x):  # [B, T, C] -> [B, H, T, D]
-        b, t, _ = x.shape
-        return x.view(b, t, self.heads, self.head_size).transpose(1, 2)
-
-    def forward(self, x, additive_mask):
-        q, k, v = self.split(self.query(x)), self.split(self.key(x)), self.split(self.value(x))
-        if self.attention == "sdpa":
-            context = F.scaled_dot_product_attention(
-                q, k, v, attn_mask=additive_mask, dropout_p=self.dropout_p if self.training else 0.0)
-        else:  # the standard math path
-            scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(self.head_size) + additive_mask
-            probabilities = self.probability_dropout(F.softmax(scores, dim=-1))
-            context = torch.matmul(probabilities, v)
-        b, _, t, _ = context.shape
-        return self.output(context.transpose(1, 2).reshape(b, t, self.heads * self.head_size))
-
-
-class EncoderBlock(nn.Module):
-    """Post-norm (BERT): h = LN1(x + drop(Attn(x))); y = LN2(h + drop(W2 GELU(W1 h + b1) + b2))."""
-
-    def __init__(self, width, heads, feed_forward, dropout, attention):
-        super().__init__()
-        self.attention = SelfAttention(width, heads, dropout, attention)
-        self.attention_dropout = nn.Dropout(dropout)
-        self.attention_norm = nn.LayerNorm(width, eps=1e-12)
-        self.intermediate = nn.Linear(width, feed_forward)
-        self.feed_forward_output = nn.Linear(feed_forward, width)
-        self.feed_forward_dropout = nn.Dropout(dropout)
-        self.output_norm = nn.LayerNorm(width, eps=1e-12)
-
-    def forward(self, x, additive_mask):
-        h = self.attention_norm(x + self.attention_dropout(self.attention(x, additive_mask)))
-        f = self.feed_forward_output(F.gelu(self.intermediate(h)))  # exact erf GELU (approximate='none')
-        return self.output_norm(h + self.feed_forward_dropout(f))
-
-
-class EncoderClassifier(nn.Module):
-    def __init__(self, width, heads, feed_forward, layers, dropout, attention,
-                 vocabulary=VOCABULARY, max_length=LENGTH, classes=CLASSES):
-        super().__init__()
-        self.word_embeddings = nn.Embedding(vocabulary, width)
-        self.position_embeddings = nn.Embedding(max_length, width)
-        self.embedding_norm = nn.LayerNorm(width, eps=1e-12)
-        self.embedding_dropout = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(
-            EncoderBlock(width, heads, feed_forward, dropout, attention) for _ in range(layers))
-        self.pooler = nn.Linear(width, width)
-        self.pooled_dropout = nn.Dropout(dropout)
-        self.classifier = nn.Linear(width, classes)
-        for module in self.modules():  # BERT's initialisation (irrelevant to speed)
-            if isinstance(module, (nn.Linear, nn.Embedding)):
-                nn.init.normal_(module.weight, std=0.02)
-            if isinstance(module, nn.Linear):
-                nn.init.zeros_(module.bias)
-
-    def forward(self, ids):
-        t = ids.shape[1]
-        positions = torch.arange(t, device=ids.device)
-        x = self.word_embeddings(ids) + self.position_embeddings(positions)[None]
-        x = self.embedding_dropout(self.embedding_norm(x))
-        # Padding mask over keys, added to the scores: 0 for real tokens, a large negative for [PAD].
-        # (The benchmark batches have no padding, but the engine applies its mask too.)
-        padding = ids == PAD_ID
-        additive_mask = torch.zeros(padding.shape, dtype=x.dtype, device=x.device)
-        additive_mask = additive_mask.masked_fill(padding, torch.finfo(x.dtype).min)[:, None, None, :]
-        for block in self.blocks:
-            x = block(x, additive_mask)
-        pooled = torch.tanh(self.pooler(x[:, 0]))
-        return self.classifier(self.pooled_dropout(pooled))
-
-
 def expected_parameters(c, f, layers, vocabulary=VOCABULARY, max_length=LENGTH, classes=CLASSES):
     """ModelConfiguration.parameterCount of the Swift engine (learned positions, [CLS] pooling)."""
     per_layer = 4 * (c * c + c) + (c * f + f) + (f * c + c) + 2 * 2 * c
@@ -146,22 +53,12 @@ def matrix_parameters(model):
                if not name.startswith(("word_embeddings.", "position_embeddings.")))
 
 
-def optimizer_for(model):
-    # Weight decay on weights (linear matrices and the embedding tables, as the engine does),
-    # none on biases or LayerNorm parameters. PyTorch's default AdamW implementation for CPU tensors.
-    decay, no_decay = [], []
-    for name, p in model.named_parameters():
-        is_norm = name.split(".")[-2].endswith("norm")
-        (no_decay if name.endswith("bias") or is_norm else decay).append(p)
-    return torch.optim.AdamW([dict(params=decay, weight_decay=0.01), dict(params=no_decay, weight_decay=0.0)],
-                             lr=1e-4, betas=(0.9, 0.999), eps=1e-8)
-
-
 def measure(config, seconds, attention, seed):
     torch.manual_seed(seed)
     c, heads, f, layers = config["width"], config["heads"], config["feedForwardWidth"], config["layers"]
     batch, length = config["batch"], config["tokens"]
-    model = EncoderClassifier(c, heads, f, layers, config["dropout"], attention)
+    model = EncoderClassifier(VOCABULARY, LENGTH, CLASSES, c, heads, f, layers, config["dropout"],
+                              positions="learned", attention=attention)
     model.train()
     total = sum(p.numel() for p in model.parameters())
     expected = expected_parameters(c, f, layers)
@@ -176,12 +73,7 @@ def measure(config, seconds, attention, seed):
     labels = torch.arange(batch) % CLASSES
 
     def step():
-        loss = F.cross_entropy(model(ids), labels)  # mean over the batch
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        return loss
+        return training_step(model, optimizer, ids, labels)
 
     for _ in range(2):  # warm-up: allocator, thread pool, optimizer state
         step()
