@@ -94,6 +94,10 @@ interop-check: build ## tiny models of every encoding through genecoding predict
 paper-plan: build check-data ## the README's paper-scale plan: every chapter's grid at PROFILE=paper planned by genecoding grid plan (nothing trained)
 	GUE_DIR=$(GUE_DIR) bash scripts/readme_paper_plan.sh
 
+.PHONY: repro-check
+repro-check: build check-data ## train 10 committed runs again (about a minute) and check they come out the same bit for bit
+	$(BIN)/genecoding reproduce --results $(RESULTS) --sample 10
+
 .PHONY: kill-check
 kill-check: build ## kill a small run with SIGKILL at random instants and while it finishes; its result must equal an uninterrupted run's
 	BIN=$(BIN) bash scripts/kill-check.sh

@@ -18,7 +18,7 @@ struct GeneCodingCommand: ParsableCommand {
           genecoding tokenize --task tf/0 --tokenizer bpe:4096
           genecoding train --task tf/0 --tokenizer bpe:4096 --position rope
         """,
-        subcommands: [Train.self, Evaluate.self, Predict.self, Tokenize.self, Tasks.self, Bench.self, Report.self, Profiles.self, Grid.self])
+        subcommands: [Train.self, Evaluate.self, Predict.self, Tokenize.self, Tasks.self, Bench.self, Report.self, Profiles.self, Grid.self, Reproduce.self])
 }
 
 /// Options every command that reads data shares.
