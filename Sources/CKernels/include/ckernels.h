@@ -12,6 +12,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// One AdamW step on n elements (see Training/AdamW.swift for the formula and its order):
 ///   g' = g * clip;  m = b1 m + (1 - b1) g';  v = b2 v + ((1 - b2) g') g'
@@ -19,6 +20,13 @@
 void genecoding_adamw_update_f32(float *theta, const float *g, float *m, float *v, size_t n,
                                  float b1, float b2, float clip, float epsilon, float stepSize,
                                  float rootCorrection2, float decay);
+
+/// Dropout of groups * 4 elements starting at a group boundary: element 4g + l (g counted from
+/// firstGroup) is kept when the l-th 16-bit field of SplitMix64's finaliser of key + g * 0xD1B54A32D192ED03
+/// is at least threshold, and y = (x * keep) * (1 or 0), as Model/Dropout.swift's scalar loop computes
+/// it. Clang vectorises the 64-bit hash eight groups wide (Swift would not); x may be y.
+void genecoding_dropout_f32(const float *x, float *y, size_t groups, uint64_t firstGroup, uint64_t key,
+                            uint32_t threshold, float keep);
 
 /// OpenBLAS's name for the kernels it runs ("SkylakeX", "Haswell", ...). See blascore.c for how the
 /// project chooses them.

@@ -9,6 +9,8 @@
 // callers either own (EncoderLayer copies the residual's gradient before dropping it) or no longer
 // need, so no tensor is allocated for it.
 
+import CKernels
+
 struct Dropout {
     let probability: Double
     /// nil in evaluation: the identity.
@@ -60,7 +62,9 @@ struct Dropout {
     /// y[e] = x[e] ⊙ mask(base + e) for e in 0..<count, where element base + e of the site draws the
     /// coin; x may be y. One hash serves four neighbouring coins, so the loop walks in groups of four:
     /// hashing per element, as the plain `scale(at:)` does, cost 17% of a 1-mer step in attention
-    /// dropout. The masks are the same bit for bit (DropoutTests).
+    /// dropout. For Float the whole groups go to C (CKernels/dropout.c), where clang computes eight
+    /// hashes at once; Swift's eight-wide loop hashed one group at a time and was 7% of a 1-mer step.
+    /// The masks and products are the same bit for bit (DropoutTests).
     func multiply<S: Scalar>(_ x: UnsafePointer<S>, into y: UnsafeMutablePointer<S>, count: Int, base: Int) {
         let keep = S(1 / (1 - probability)), threshold = self.threshold, key = self.key!
         @inline(__always) func hash(_ i: Int) -> UInt64 { Self.groupBits(key: key, index: i) }
@@ -74,9 +78,13 @@ struct Dropout {
             y[e] = x[e] * keep * kept(hash(base + e), (base + e) & 3)
             e += 1
         }
-        if S.self == Float.self {
-            e = multiplyEights(UnsafeRawPointer(x).assumingMemoryBound(to: Float.self),
-                               into: UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self), from: e, count: count, base: base)
+        if S.self == Float.self, threshold <= 0xFFFF, e + 4 <= count {
+            // Whole groups in C, where the hash vectorises (CKernels/dropout.c); the same coins and products.
+            let groups = (count - e) / 4
+            genecoding_dropout_f32(UnsafeRawPointer(x + e).assumingMemoryBound(to: Float.self),
+                                   UnsafeMutableRawPointer(y + e).assumingMemoryBound(to: Float.self), groups,
+                                   UInt64((base + e) >> 2), key, UInt32(threshold), Float(1 / (1 - probability)))
+            e += 4 * groups
         }
         while e + 4 <= count {
             let bits = hash(base + e)
@@ -90,27 +98,6 @@ struct Dropout {
             y[e] = x[e] * keep * kept(hash(base + e), (base + e) & 3)
             e += 1
         }
-    }
-
-    /// Float, from a group boundary `start`: as many whole groups as fit in pairs, two hashes and eight
-    /// elements at a time with the compare and the products eight wide. The coins and the products,
-    /// x · keep · (1 or 0), are those of the scalar loop, so the result is the same bit for bit; it
-    /// returns where it stopped.
-    private func multiplyEights(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, from start: Int, count: Int, base: Int) -> Int {
-        let keep = Float8(repeating: Float(1 / (1 - probability))), key = self.key!
-        let threshold = SIMD8<UInt32>(repeating: UInt32(self.threshold))
-        @inline(__always) func hash(_ i: Int) -> UInt64 { Self.groupBits(key: key, index: i) }
-        @inline(__always) func coin(_ bits: UInt64, _ lane: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: bits >> (lane << 4)) & 0xFFFF }
-        var e = start
-        while e + 8 <= count {
-            let a = hash(base + e), b = hash(base + e + 4)
-            let coins = SIMD8<UInt32>(coin(a, 0), coin(a, 1), coin(a, 2), coin(a, 3), coin(b, 0), coin(b, 1), coin(b, 2), coin(b, 3))
-            var kept = Float8(repeating: 1)
-            kept.replace(with: 0, where: coins .< threshold)
-            VectorMath.store(VectorMath.load(x + e) * keep * kept, y + e)
-            e += 8
-        }
-        return e
     }
 
     // MARK: backward

@@ -135,19 +135,26 @@ final class VectorMathTests: XCTestCase {
     }
 
     /// The grouped loop draws exactly the coins of the per-element definition, from any start.
+    /// (Float's whole groups run in C, CKernels/dropout.c; in place too, as forward and backward call it.)
     func testDropoutMultiplyDrawsThePlainMaskBitForBit() {
-        let dropout = Dropout(probability: 0.1, key: 77)
-        for base in [0, 1, 2, 3, 5, 502, 1003] {
-            for n in [0, 1, 3, 4, 5, 11, 502] {
-                let x = (0..<n).map { Float($0) + 1 }
-                var y = [Float](repeating: -1, count: n)
-                dropout.multiply(x, into: &y, count: n, base: base)
-                for e in 0..<n {
-                    let expected = x[e] * (dropout.scale(at: base + e) as Float)
-                    XCTAssertEqual(y[e].bitPattern, expected.bitPattern, "base=\(base) e=\(e)")
+        for (probability, key) in [(0.1, UInt64(77)), (0.5, 3), (0.9, 0xFFFF_FFFF_FFFF_FFF0)] {
+            let dropout = Dropout(probability: probability, key: key)
+            for base in [0, 1, 2, 3, 5, 502, 1003, 1 << 40] {
+                for n in [0, 1, 3, 4, 5, 11, 33, 502] {
+                    let x = (0..<n).map { Float($0) * 0.37 + 1 }
+                    var y = [Float](repeating: -1, count: n)
+                    dropout.multiply(x, into: &y, count: n, base: base)
+                    var inPlace = x
+                    inPlace.withUnsafeMutableBufferPointer { dropout.multiply(UnsafePointer($0.baseAddress!), into: $0.baseAddress!, count: n, base: base) }
+                    for e in 0..<n {
+                        let expected = x[e] * (dropout.scale(at: base + e) as Float)
+                        XCTAssertEqual(y[e].bitPattern, expected.bitPattern, "p=\(probability) base=\(base) e=\(e)")
+                        XCTAssertEqual(inPlace[e].bitPattern, expected.bitPattern, "in place, p=\(probability) base=\(base) e=\(e)")
+                    }
                 }
             }
         }
+        let dropout = Dropout(probability: 0.1, key: 77)
         // and the rate is the one asked for
         let n = 100_000
         var y = [Float](repeating: 0, count: n)
