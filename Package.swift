@@ -49,8 +49,10 @@ func chapterTarget(_ folder: String) -> Target {
 // The C element loops (Sources/CKernels) are compiled for the same CPU, without errno from libm (so
 // sqrtf is an instruction) and without contracting a * b + c into fused multiply-adds, so that they
 // round exactly as the Swift reference loops do.
+// On AVX-512 they use the 512-bit registers, which clang leaves alone by default for this CPU name.
 let cKernels: [CSetting] = [
-    .unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"] + (cpu.map { ["-march=\($0)"] } ?? [])),
+    .unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"] + (cpu.map { ["-march=\($0)"] } ?? [])
+                 + (cpu == "skylake-avx512" ? ["-mprefer-vector-width=512"] : [])),
 ]
 
 let package = Package(

@@ -28,6 +28,17 @@ void genecoding_adamw_update_f32(float *theta, const float *g, float *m, float *
 void genecoding_dropout_f32(const float *x, float *y, size_t groups, uint64_t firstGroup, uint64_t key,
                             uint32_t threshold, float keep);
 
+/// The exponentials of a softmax row: row[j] = exp(row[j] - maximum) with VectorMath.exp's operations,
+/// sixteen lanes wide, and sums[l] = the sum of row[8k + l] over k in increasing order, the eight
+/// partial sums of the Swift loop (Tensor/VectorMath.swift, softmaxRowFloat8), which adds them up.
+void genecoding_softmax_exp_f32(float *row, size_t count, float maximum, float sums[8]);
+
+/// The largest of row[0 ..< count] that is not NaN (-infinity if none), as softmax's first pass takes it.
+float genecoding_maximum_f32(const float *row, size_t count);
+
+/// row[j] = row[j] * factor, softmax's last pass.
+void genecoding_scale_f32(float *row, size_t count, float factor);
+
 /// OpenBLAS's name for the kernels it runs ("SkylakeX", "Haswell", ...). See blascore.c for how the
 /// project chooses them.
 const char *genecoding_blas_core(void);

@@ -19,9 +19,19 @@
 // scalar kernels; the Float kernels are held against those plain kernels by the tests, so the
 // gradient checks still speak for the function the fast path computes.
 
+import CKernels
+
 typealias Float8 = SIMD8<Float>
 
 enum VectorMath {
+    /// Whether softmax takes its exponentials from C, sixteen lanes wide (CKernels/softmax.c), where the
+    /// CPU has AVX-512; the tests switch it to compare the two, which must agree bit for bit.
+    #if GENECODING_TARGET_AVX512
+    nonisolated(unsafe) static var sixteenWideExp = true
+    #else
+    nonisolated(unsafe) static var sixteenWideExp = false
+    #endif
+
     // MARK: loads and stores of up to eight elements
 
     /// x[0..<count] (count ≤ 8); the lanes past count are `fill`.
@@ -136,6 +146,16 @@ func softmaxRowPlain<S: Scalar>(_ row: UnsafeMutablePointer<S>, count: Int) {
 
 func softmaxRowFloat8(_ row: UnsafeMutablePointer<Float>, count: Int) {
     guard count > 0 else { return }
+    if VectorMath.sixteenWideExp {
+        // The same three passes in C, sixteen lanes wide (CKernels/softmax.c): the same maximum, the same
+        // exponentials and eight partial sums, added up here as below, and the same products.
+        var sums = Float8.zero
+        withUnsafeMutableBytes(of: &sums) {
+            genecoding_softmax_exp_f32(row, count, genecoding_maximum_f32(row, count), $0.baseAddress!.assumingMemoryBound(to: Float.self))
+        }
+        genecoding_scale_f32(row, count, 1 / sums.sum())
+        return
+    }
     var maxima = Float8(repeating: -.infinity)
     var j = 0
     while j < count {

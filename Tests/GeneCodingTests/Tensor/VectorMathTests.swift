@@ -85,6 +85,32 @@ final class VectorMathTests: XCTestCase {
         }
     }
 
+    /// Softmax's passes in C, sixteen lanes wide (CKernels/softmax.c), give the Swift eight-wide loop's
+    /// rows bit for bit: every length from 1 to 600 (each tail of 8 and 16), scores from a narrow band
+    /// to a spread that sends exp below the smallest float, and rows of equal values.
+    func testSoftmaxInCEqualsTheEightWideSwiftLoopBitForBit() {
+        let before = VectorMath.sixteenWideExp
+        defer { VectorMath.sixteenWideExp = before }
+        var random = RandomSource(seed: 21)
+        for count in 1...600 {
+            for spread in [Float(0.5), 8, 150] {
+                let scores = (0..<count).map { _ in Float(random.normal()) * spread }
+                var c = scores, swift = scores
+                VectorMath.sixteenWideExp = true
+                c.withUnsafeMutableBufferPointer { softmaxRowFloat8($0.baseAddress!, count: count) }
+                VectorMath.sixteenWideExp = false
+                swift.withUnsafeMutableBufferPointer { softmaxRowFloat8($0.baseAddress!, count: count) }
+                XCTAssertEqual(c.map(\.bitPattern), swift.map(\.bitPattern), "count \(count), spread \(spread)")
+            }
+        }
+        var c = [Float](repeating: -3, count: 37), swift = c
+        VectorMath.sixteenWideExp = true
+        c.withUnsafeMutableBufferPointer { softmaxRowFloat8($0.baseAddress!, count: 37) }
+        VectorMath.sixteenWideExp = false
+        swift.withUnsafeMutableBufferPointer { softmaxRowFloat8($0.baseAddress!, count: 37) }
+        XCTAssertEqual(c.map(\.bitPattern), swift.map(\.bitPattern))
+    }
+
     func testSoftmaxBackwardRowMatchesThePlainLoops() {
         var random = RandomSource(seed: 4)
         for n in lengths {
