@@ -25,6 +25,13 @@ struct Bench: ParsableCommand {
                              + "over --rounds; prints each round, writes nothing."))
     var tokenizer = false
 
+    /// --python checked before anything is measured: a wrong path would otherwise end the run halfway.
+    func validate() throws {
+        if let python, Subprocess.find(python) == nil {
+            throw ValidationError("--python \(python): " + (python.contains("/") ? "no executable file there" : "not found on PATH"))
+        }
+    }
+
     func run() throws {
         if memoryModes { return try reported { try measureMemoryModes() } }
         if tokenizer {

@@ -2,7 +2,7 @@
 // these programs only optionally, so "not installed" is an ordinary outcome, not a crash.
 import Foundation
 
-struct Subprocess {
+public struct Subprocess {
     struct Result {
         var status: Int32
         var standardOutput: String
@@ -10,7 +10,7 @@ struct Subprocess {
     }
 
     /// The full path of `name` found on `PATH`, or nil.
-    static func find(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+    public static func find(_ name: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
         if name.contains("/") { return FileManager.default.isExecutableFile(atPath: name) ? name : nil }
         let directories = (path ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
         for directory in directories {

@@ -24,8 +24,8 @@ import CKernels
 typealias Float8 = SIMD8<Float>
 
 enum VectorMath {
-    /// Whether softmax takes its exponentials from C, sixteen lanes wide (CKernels/softmax.c), where the
-    /// CPU has AVX-512; the tests switch it to compare the two, which must agree bit for bit.
+    /// Whether softmax and GELU run in C, sixteen lanes wide (CKernels/softmax.c, gelu.c), where the CPU
+    /// has AVX-512; the tests switch it to compare the two, which must agree bit for bit.
     #if GENECODING_TARGET_AVX512
     nonisolated(unsafe) static var sixteenWideExp = true
     #else
@@ -266,6 +266,9 @@ func geluForwardPlain<S: Scalar>(_ u: UnsafePointer<S>, output g: UnsafeMutableP
 }
 
 func geluForwardFloat8(_ u: UnsafePointer<Float>, output g: UnsafeMutablePointer<Float>, cdf c: UnsafeMutablePointer<Float>, range: Range<Int>) {
+    if VectorMath.sixteenWideExp {   // the same values, sixteen lanes wide in C (CKernels/gelu.c)
+        return genecoding_gelu_forward_f32(u + range.lowerBound, g + range.lowerBound, c + range.lowerBound, range.count)
+    }
     let invSqrt2: Float = 0.707_106_781_186_547_5
     var i = range.lowerBound
     while i < range.upperBound {
@@ -301,6 +304,9 @@ func geluBackwardPlain<S: Scalar>(_ dg: UnsafePointer<S>, input u: UnsafePointer
 }
 
 func geluBackwardFloat8(_ dg: UnsafePointer<Float>, input u: UnsafePointer<Float>, cdf c: UnsafePointer<Float>, into du: UnsafeMutablePointer<Float>, range: Range<Int>) {
+    if VectorMath.sixteenWideExp {
+        return genecoding_gelu_backward_f32(dg + range.lowerBound, u + range.lowerBound, c + range.lowerBound, du + range.lowerBound, range.count)
+    }
     let invSqrt2Pi: Float = 0.398_942_280_401_432_7
     var i = range.lowerBound
     while i < range.upperBound {

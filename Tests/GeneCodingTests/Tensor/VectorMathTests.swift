@@ -111,6 +111,41 @@ final class VectorMathTests: XCTestCase {
         XCTAssertEqual(c.map(\.bitPattern), swift.map(\.bitPattern))
     }
 
+    /// GELU's forward and backward in C, sixteen lanes wide (CKernels/gelu.c), give the Swift loops' values
+    /// bit for bit: both erf branches (|x| below and above ¾), both signs, the tails where exp underflows,
+    /// and ranges that do not start or end on a multiple of eight or sixteen.
+    func testGELUInCEqualsTheEightWideSwiftLoopsBitForBit() {
+        let before = VectorMath.sixteenWideExp
+        defer { VectorMath.sixteenWideExp = before }
+        var random = RandomSource(seed: 5)
+        let n = 4_099
+        let u = sweep(-14, 14, count: 2_000).map { $0 } + (0..<(n - 2_000)).map { _ in Float(random.normal()) * 2 }
+        let dg = (0..<u.count).map { _ in Float(random.normal()) }
+        func run(_ sixteen: Bool, _ range: Range<Int>) -> (g: [UInt32], c: [UInt32], du: [UInt32]) {
+            VectorMath.sixteenWideExp = sixteen
+            var g = [Float](repeating: -1, count: u.count), c = g, du = g
+            u.withUnsafeBufferPointer { pu in
+                g.withUnsafeMutableBufferPointer { pg in
+                    c.withUnsafeMutableBufferPointer { pc in
+                        geluForwardFloat8(pu.baseAddress!, output: pg.baseAddress!, cdf: pc.baseAddress!, range: range)
+                        dg.withUnsafeBufferPointer { pdg in
+                            du.withUnsafeMutableBufferPointer { pdu in
+                                geluBackwardFloat8(pdg.baseAddress!, input: pu.baseAddress!, cdf: UnsafePointer(pc.baseAddress!), into: pdu.baseAddress!, range: range)
+                            }
+                        }
+                    }
+                }
+            }
+            return (g.map(\.bitPattern), c.map(\.bitPattern), du.map(\.bitPattern))
+        }
+        for range in [0..<u.count, 3..<u.count - 5, 17..<40, 5..<6] {
+            let (c, swift) = (run(true, range), run(false, range))
+            XCTAssertEqual(c.g, swift.g, "GELU, elements \(range)")
+            XCTAssertEqual(c.c, swift.c, "Φ, elements \(range)")
+            XCTAssertEqual(c.du, swift.du, "GELU's backward, elements \(range)")
+        }
+    }
+
     func testSoftmaxBackwardRowMatchesThePlainLoops() {
         var random = RandomSource(seed: 4)
         for n in lengths {

@@ -1,0 +1,75 @@
+// See include/ckernels.h for why these loops are in C.
+#include "ckernels.h"
+#include <stdint.h>
+#include <string.h>
+
+static inline uint32_t bitsOf(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
+static inline float floatOf(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
+
+// VectorMath.exp, one lane (as in softmax.c).
+static inline float expLane(float x) {
+    const float lowest = floatOf(0xc2aea8f6u), highest = 88.0f, shifter = floatOf(0x4b400000u);
+    float clamped = x < lowest ? lowest : x;
+    clamped = x > highest ? highest : clamped;
+    const float t = clamped * floatOf(0x3fb8aa3bu) + shifter;
+    const float n = t - shifter;
+    float r = clamped - n * floatOf(0x3f318000u);
+    r = r + n * floatOf(0x395e8083u);
+    float p = floatOf(0x39506967u);
+    p = p * r + floatOf(0x3ab743ceu);
+    p = p * r + floatOf(0x3c088908u);
+    p = p * r + floatOf(0x3d2aa9c1u);
+    p = p * r + floatOf(0x3e2aaaaau);
+    p = p * r + floatOf(0x3f000000u);
+    const float er = p * (r * r) + r + 1.0f;
+    const float y = er * floatOf((bitsOf(t) - bitsOf(shifter) + 127u) << 23);
+    return x < lowest ? 0.0f : y;
+}
+
+// VectorMath.erf, one lane, operation for operation (constants by the bits Swift gives its literals).
+static inline float erfLane(float x) {
+    const float a = floatOf(bitsOf(x) & 0x7fffffffu);
+    const float t = 1.0f / (1.0f + floatOf(0x3ea7ba05u) /* 0.3275911 */ * a);
+    float p = floatOf(0x3f87dc22u);
+    p = p * t - floatOf(0x3fba00e3u);
+    p = p * t + floatOf(0x3fb5f0e3u);
+    p = p * t - floatOf(0x3e91a98eu);
+    p = p * t + floatOf(0x3e827906u);
+    p = p * t;
+    float magnitude = 1.0f - p * expLane(-(a * a));
+    const float z = a * a;
+    float s = floatOf(0xb41bbbe3u);          // -1 / (9! 19)
+    s = s * z + floatOf(0x35c3d001u);
+    s = s * z - floatOf(0x375debbdu);
+    s = s * z + floatOf(0x38e00e01u);
+    s = s * z - floatOf(0x3a46980cu);
+    s = s * z + floatOf(0x3b97b426u);
+    s = s * z - floatOf(0x3cc30c31u);
+    s = s * z + floatOf(0x3dcccccdu);
+    s = s * z - floatOf(0x3eaaaaabu);
+    s = s * z + 1.0f;
+    const float series = floatOf(0x3f906ebbu) /* 2 / sqrt(pi) */ * a * s;
+    magnitude = a < 0.75f ? series : magnitude;
+    return x < 0.0f ? -magnitude : magnitude;
+}
+
+void genecoding_gelu_forward_f32(const float *u, float *g, float *cdf, size_t count) {
+    const float invSqrt2 = floatOf(0x3f3504f3u);
+#pragma clang loop vectorize_width(16) interleave_count(1)
+    for (size_t i = 0; i < count; i++) {
+        const float x = u[i];
+        const float phi = 0.5f * (1.0f + erfLane(x * invSqrt2));
+        cdf[i] = phi;
+        g[i] = x * phi;
+    }
+}
+
+void genecoding_gelu_backward_f32(const float *dg, const float *u, const float *cdf, float *du, size_t count) {
+    const float invSqrt2Pi = floatOf(0x3ecc422au);
+#pragma clang loop vectorize_width(16) interleave_count(1)
+    for (size_t i = 0; i < count; i++) {
+        const float x = u[i];
+        const float pdf = expLane(-0.5f * x * x) * invSqrt2Pi;
+        du[i] = dg[i] * (cdf[i] + x * pdf);
+    }
+}
