@@ -42,6 +42,7 @@ void genecoding_scale_f32(float *row, size_t count, float factor);
 /// GELU's forward and backward (Tensor/VectorMath.swift, geluForwardFloat8 and geluBackwardFloat8) with
 /// VectorMath.erf's and exp's operations, lane by lane, sixteen lanes wide:
 ///   cdf = 0.5 (1 + erf(u / sqrt 2)), g = u cdf;   du = dg (cdf + u exp(-u^2 / 2) / sqrt(2 pi))
+/// g may be u (evaluation computes GELU in place); nothing else may overlap.
 void genecoding_gelu_forward_f32(const float *u, float *g, float *cdf, size_t count);
 void genecoding_gelu_backward_f32(const float *dg, const float *u, const float *cdf, float *du, size_t count);
 
