@@ -1,30 +1,6 @@
 // See include/ckernels.h for why these loops are in C.
 #include "ckernels.h"
-#include <stdint.h>
-#include <string.h>
-
-static inline uint32_t bitsOf(float x) { uint32_t u; memcpy(&u, &x, sizeof u); return u; }
-static inline float floatOf(uint32_t u) { float x; memcpy(&x, &u, sizeof x); return x; }
-
-// VectorMath.exp, one lane (as in softmax.c).
-static inline float expLane(float x) {
-    const float lowest = floatOf(0xc2aea8f6u), highest = 88.0f, shifter = floatOf(0x4b400000u);
-    float clamped = x < lowest ? lowest : x;
-    clamped = x > highest ? highest : clamped;
-    const float t = clamped * floatOf(0x3fb8aa3bu) + shifter;
-    const float n = t - shifter;
-    float r = clamped - n * floatOf(0x3f318000u);
-    r = r + n * floatOf(0x395e8083u);
-    float p = floatOf(0x39506967u);
-    p = p * r + floatOf(0x3ab743ceu);
-    p = p * r + floatOf(0x3c088908u);
-    p = p * r + floatOf(0x3d2aa9c1u);
-    p = p * r + floatOf(0x3e2aaaaau);
-    p = p * r + floatOf(0x3f000000u);
-    const float er = p * (r * r) + r + 1.0f;
-    const float y = er * floatOf((bitsOf(t) - bitsOf(shifter) + 127u) << 23);
-    return x < lowest ? 0.0f : y;
-}
+#include "lanes.h"
 
 // VectorMath.erf, one lane, operation for operation (constants by the bits Swift gives its literals).
 static inline float erfLane(float x) {
@@ -53,30 +29,23 @@ static inline float erfLane(float x) {
     return x < 0.0f ? -magnitude : magnitude;
 }
 
-void genecoding_gelu_forward_f32(const float *u, float *g, float *cdf, size_t count) {
+// The loop of GELU's forward; inlined into both calls below, so that in the in-place one clang sees a
+// single pointer and vectorises without the overlap check that would send two equal pointers to its
+// scalar loop (evaluation computes GELU in place).
+static inline __attribute__((always_inline)) void geluForward(const float *u, float *g, float *cdf, size_t count) {
     const float invSqrt2 = floatOf(0x3f3504f3u);
-    float *restrict phiOut = cdf;
-    if (u == g) {
-        // In place (evaluation): one pointer, so that clang vectorises without the overlap check that
-        // would send two equal pointers to its scalar loop.
-#pragma clang loop vectorize_width(16) interleave_count(1)
-        for (size_t i = 0; i < count; i++) {
-            const float x = g[i];
-            const float phi = 0.5f * (1.0f + erfLane(x * invSqrt2));
-            phiOut[i] = phi;
-            g[i] = x * phi;
-        }
-        return;
-    }
-    const float *restrict in = u;
-    float *restrict out = g;
 #pragma clang loop vectorize_width(16) interleave_count(1)
     for (size_t i = 0; i < count; i++) {
-        const float x = in[i];
+        const float x = u[i];
         const float phi = 0.5f * (1.0f + erfLane(x * invSqrt2));
-        phiOut[i] = phi;
-        out[i] = x * phi;
+        cdf[i] = phi;
+        g[i] = x * phi;
     }
+}
+
+void genecoding_gelu_forward_f32(const float *u, float *g, float *cdf, size_t count) {
+    if (u == g) geluForward(g, g, cdf, count);
+    else geluForward(u, g, cdf, count);
 }
 
 void genecoding_gelu_backward_f32(const float *restrict dg, const float *restrict u, const float *restrict cdf, float *restrict du,
