@@ -25,8 +25,11 @@ struct Bench: ParsableCommand {
                              + "over --rounds; prints each round, writes nothing."))
     var tokenizer = false
 
-    /// --python checked before anything is measured: a wrong path would otherwise end the run halfway.
+    /// The settings checked before anything is measured: a wrong --python would otherwise end the run
+    /// halfway, and no rounds would stop it at a precondition.
     func validate() throws {
+        guard rounds >= 1 else { throw ValidationError("--rounds is \(rounds): give a whole number from 1") }
+        try RunExecutor.validate(threads: threads)
         if let python, Subprocess.find(python) == nil {
             throw ValidationError("--python \(python): " + (python.contains("/") ? "no executable file there" : "not found on PATH"))
         }

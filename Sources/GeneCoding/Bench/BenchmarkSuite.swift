@@ -113,14 +113,15 @@ public enum BenchmarkSuite {
         let training = medians(oursRounds)
         let peak = EngineBenchmark.peakMemoryBytes()
 
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let sequencesFile = scratch.appendingPathComponent("sequences.txt")
-        let vocabularyFile = scratch.appendingPathComponent("ours.json")
-        let tokenizer = try TokenizerBenchmark.run(sequencesFile: sequencesFile, tokenizerFile: vocabularyFile)
-        log(String(format: "BPE %d on %d x %d bp: training %.2f s, encoding %.2f s (one thread)", tokenizer.vocabularySize,
-                   tokenizer.sequenceCount, tokenizer.sequenceLength, tokenizer.trainingSeconds, tokenizer.encodingSeconds))
+        // Our BPE, then Hugging Face tokenizers on the same sequences.
+        let (tokenizer, huggingFaceRound) = try withTokenizerFiles { sequencesFile, vocabularyFile in
+            let tokenizer = try TokenizerBenchmark.run(sequencesFile: sequencesFile, tokenizerFile: vocabularyFile)
+            log(String(format: "BPE %d on %d x %d bp: training %.2f s, encoding %.2f s (one thread)", tokenizer.vocabularySize,
+                       tokenizer.sequenceCount, tokenizer.sequenceLength, tokenizer.trainingSeconds, tokenizer.encodingSeconds))
+            guard let python else { return (tokenizer, HuggingFaceRound.unavailable(note: "python3 not found")) }
+            return (tokenizer, try huggingFace(python: python, sequencesFile: sequencesFile, vocabularyFile: vocabularyFile,
+                                               repository: repository, log: log))
+        }
 
         var report = BenchmarkReport(sgemm: sgemm, training: training, torch: torchRounds.isEmpty ? nil : medians(torchRounds),
                                      trainingRounds: oursRounds, torchRounds: torchRounds.isEmpty ? nil : torchRounds,
@@ -128,6 +129,10 @@ public enum BenchmarkSuite {
                                      tokenizer: tokenizer, huggingFace: nil, huggingFaceNote: nil, peakMemoryBytes: peak,
                                      threads: threads, machine: .current())
         report.measured = Date()
+        switch huggingFaceRound {
+        case let .measured(m): report.huggingFace = m
+        case let .unavailable(note): report.huggingFaceNote = note
+        }
         if let workloads {
             report.workloadRounds = workloads.ours
             report.workloadTorchRounds = workloads.torch.isEmpty ? nil : workloads.torch
@@ -143,27 +148,33 @@ public enum BenchmarkSuite {
                            mine?.tokensPerSecond ?? .nan, t.tokensPerSecond, (mine?.tokensPerSecond ?? .nan) / t.tokensPerSecond))
             }
         }
-        guard let python else {
-            report.huggingFaceNote = "python3 not found"
-            return report
-        }
-        // Hugging Face tokenizers on the same sequences.
-        switch try huggingFace(python: python, sequencesFile: sequencesFile, vocabularyFile: vocabularyFile, repository: repository, log: log) {
-        case let .success(m): report.huggingFace = m
-        case let .failure(note): report.huggingFaceNote = note.message
-        }
         return report
+    }
+
+    /// The files the tokenizer rows share with scripts/bench_tokenizers.py (the sequences, our learned
+    /// tokenizer.json), in a scratch folder removed after `body`.
+    static func withTokenizerFiles<T>(_ body: (_ sequences: URL, _ vocabulary: URL) throws -> T) throws -> T {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        return try body(scratch.appendingPathComponent("sequences.txt"), scratch.appendingPathComponent("ours.json"))
+    }
+
+    /// What scripts/bench_tokenizers.py gave: its measurement, or why there is none.
+    enum HuggingFaceRound {
+        case measured(HuggingFaceTokenizerMeasurement)
+        case unavailable(note: String)
     }
 
     /// scripts/bench_tokenizers.py on the sequences our BPE benchmark learned from and encoded.
     static func huggingFace(python: String, sequencesFile: URL, vocabularyFile: URL, repository: URL,
-                            log: (String) -> Void) throws -> Result<HuggingFaceTokenizerMeasurement, VocabularyError> {
+                            log: (String) -> Void) throws -> HuggingFaceRound {
         let hf = try Subprocess.run(python, [repository.appendingPathComponent("scripts/bench_tokenizers.py").path,
                                              sequencesFile.path, "--vocab-size", "4096", "--ours", vocabularyFile.path])
         guard hf.status == 0, let json = try? JSONSerialization.jsonObject(with: Data(hf.standardOutput.utf8)) as? [String: Any] else {
             let note = "tokenizers not available: " + (hf.standardError.split(separator: "\n").last.map(String.init) ?? "")
             log(note)
-            return .failure(VocabularyError(note))
+            return .unavailable(note: note)
         }
         let m = HuggingFaceTokenizerMeasurement(
             version: json["tokenizers_version"] as? String ?? "?", trainSeconds: json["train_seconds"] as? Double ?? .nan,
@@ -172,23 +183,22 @@ public enum BenchmarkSuite {
             sameVocabulary: (json["vocabularies_equal"] as? Bool).map { $0 && (json["merges_equal"] as? Bool ?? false) })
         log(String(format: "Hugging Face tokenizers %@: training %.2f s, encode_batch %.2f s, encode loop %.2f s; same vocabulary: %@",
                    m.version, m.trainSeconds, m.encodeBatchSeconds, m.encodeLoopSeconds, m.sameVocabulary.map { "\($0)" } ?? "?"))
-        return .success(m)
+        return .measured(m)
     }
 
     /// The tokenizer rows alone (`genecoding bench --tokenizer`): ours, then Hugging Face's on the same
     /// sequences, every round; nothing written.
     public static func tokenizerOnly(threads: Int, rounds: Int, repository: URL, python given: String?, log: (String) -> Void) throws {
+        precondition(rounds >= 1, "at least one round")
         ComputeThreads.set(threads)
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("genecoding-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let sequencesFile = scratch.appendingPathComponent("sequences.txt"), vocabularyFile = scratch.appendingPathComponent("ours.json")
-        for round in 1...max(1, rounds) {
-            let t = try TokenizerBenchmark.run(sequencesFile: sequencesFile, tokenizerFile: vocabularyFile)
-            log(String(format: "round %d: BPE %d on %d x %d bp: training %.2f s, encoding %.2f s (one thread), %.2f s (a batch, %d threads)", round,
-                       t.vocabularySize, t.sequenceCount, t.sequenceLength, t.trainingSeconds, t.encodingSeconds, t.batchEncodingSeconds ?? .nan, threads))
-            if let python = given ?? Subprocess.find("python3") {
-                _ = try huggingFace(python: python, sequencesFile: sequencesFile, vocabularyFile: vocabularyFile, repository: repository, log: log)
+        try withTokenizerFiles { sequencesFile, vocabularyFile in
+            for round in 1...rounds {
+                let t = try TokenizerBenchmark.run(sequencesFile: sequencesFile, tokenizerFile: vocabularyFile)
+                log(String(format: "round %d: BPE %d on %d x %d bp: training %.2f s, encoding %.2f s (one thread), %.2f s (a batch, %d threads)", round,
+                           t.vocabularySize, t.sequenceCount, t.sequenceLength, t.trainingSeconds, t.encodingSeconds, t.batchEncodingSeconds ?? .nan, threads))
+                if let python = given ?? Subprocess.find("python3") {
+                    _ = try huggingFace(python: python, sequencesFile: sequencesFile, vocabularyFile: vocabularyFile, repository: repository, log: log)
+                }
             }
         }
     }
@@ -225,7 +235,6 @@ public enum BenchmarkSuite {
         for round in 1...rounds {
             try workloadRound(w, threads: threads, python: python, repository: repository, round: round, of: rounds, log: log)
         }
-        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
         let ours = median(w.ours.map(\.tokensPerSecond))
         var line = String(format: "medians of %d rounds: %@ %.0f tokens/s", rounds, w.real.workload.label, ours)
         if !w.torch.isEmpty {
@@ -302,6 +311,13 @@ public enum BenchmarkSuite {
         }
     }
 
+    /// The median of the rounds' figures, the lower middle one for an even count (as `medians` picks a
+    /// round); nan for none.
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? .nan : sorted[(sorted.count - 1) / 2]
+    }
+
     /// One configuration's measurement from each round that has it, in round order.
     static func measurements<M: ThroughputMeasurement>(_ rounds: [[M]], label: String) -> [M] {
         rounds.compactMap { $0.first { $0.label == label } }
@@ -348,7 +364,6 @@ public enum BenchmarkSuite {
                   + "The ratio is of the medians; per round, of that round's two figures.")
         if let ours = r.workloadRounds, !ours.isEmpty {
             let torch = r.workloadTorchRounds ?? []
-            func median(_ values: [Double]) -> Double { let v = values.sorted(); return v.isEmpty ? .nan : v[(v.count - 1) / 2] }
             let o = median(ours.map(\.tokensPerSecond)), t = median(torch.map(\.tokensPerSecond))
             let w = ours[0]
             var real = Table(["the chapters' real work", "ours", "PyTorch", "ours / PyTorch", "per round"])
@@ -365,7 +380,6 @@ public enum BenchmarkSuite {
                       + "medians of the rounds, range in brackets. " + (r.workloadNote ?? ""))
         }
         if let pairs = r.defaultShapeRounds, !pairs.isEmpty {
-            func median(_ values: [Double]) -> Double { let v = values.sorted(); return v[(v.count - 1) / 2] }
             var shape = Table(["the default profile, as make trains it", "tokens/s", "share of time outside matrix products"])
             for i in 0..<2 {
                 let m = pairs[0][i]

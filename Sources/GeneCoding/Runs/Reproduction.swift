@@ -26,17 +26,18 @@ public enum Reproduction {
         }
         var candidates = records.filter { $0.status == .done && $0.run.pretraining == nil && cost($0) <= maximumSeconds }
             .sorted { (cost($0), $0.key) < (cost($1), $1.key) }
+            .map { (record: $0, features: features($0)) }
         var covered = Set<String>(), chosen: [RunRecord] = []
         while chosen.count < count, !candidates.isEmpty {
             // The first of the cheapest-first list that adds the most (max keeps the first of equals).
             var best = 0, bestGain = -1
-            for (i, r) in candidates.enumerated() {
-                let gain = features(r).filter { !covered.contains($0.key) }.values.reduce(0, +)
+            for (i, candidate) in candidates.enumerated() {
+                let gain = candidate.features.filter { !covered.contains($0.key) }.values.reduce(0, +)
                 if gain > bestGain { (best, bestGain) = (i, gain) }
             }
             let pick = candidates.remove(at: best)
-            covered.formUnion(features(pick).keys)
-            chosen.append(pick)
+            covered.formUnion(pick.features.keys)
+            chosen.append(pick.record)
         }
         return chosen
     }
